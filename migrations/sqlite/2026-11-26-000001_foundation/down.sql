@@ -1,0 +1,9 @@
+DROP TABLE settings;
+DROP TABLE audit_events;
+DROP TABLE participant_access;
+DROP TABLE participant_mentors;
+DROP TABLE participants;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE sites;

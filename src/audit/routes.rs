@@ -1,0 +1,163 @@
+//! Browsing the audit trail: `/api/v1/audit-events` and the `/audit` page (admins, auditors).
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::audit::{self, AuditEvent, Filter};
+use crate::auth::{Actor, ApiActor, PageActor, Role};
+use crate::db::DbError;
+use crate::web::errors::{ApiError, FieldErrors, PageError, Problem};
+use crate::web::pages::{page, render_page};
+use crate::web::paging::{Page, Paged};
+use crate::web::AppState;
+
+pub fn api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_api);
+}
+
+pub fn pages(cfg: &mut web::ServiceConfig) {
+    cfg.service(list_page);
+}
+
+/// Filters of the audit list.
+#[derive(Debug, Default, Deserialize, serde::Serialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// Part of the actor's email.
+    pub actor: Option<String>,
+    /// Exact action, e.g. `participant.read`, `login.failed`.
+    pub action: Option<String>,
+    /// Only events about this participant.
+    pub participant_id: Option<String>,
+    /// First day (`YYYY-MM-DD`, UTC), inclusive.
+    pub from: Option<String>,
+    /// Last day (`YYYY-MM-DD`, UTC), inclusive.
+    pub until: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<String>,
+    /// Items per page, 1 to 100 (default 25).
+    pub per_page: Option<String>,
+}
+
+fn may_read(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Admin | Role::Auditor)
+}
+
+impl AuditQuery {
+    fn parse(&self) -> Result<(Filter, Page), FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let page = Page::parse(self.page.as_deref(), self.per_page.as_deref(), &mut errors);
+        let mut date = |field: &str, raw: &Option<String>| {
+            let raw = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map_err(|_| errors.add(field, "error-date"))
+                .ok()
+        };
+        let from = date("from", &self.from);
+        let until = date("until", &self.until);
+        let participant_id = match self
+            .participant_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(s) => s
+                .parse::<i64>()
+                .map_err(|_| errors.add("participant_id", "error-number"))
+                .ok(),
+        };
+        let filter = Filter {
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            participant_id,
+            from: from.map(|d| d.and_time(NaiveTime::MIN)),
+            until: until
+                .and_then(|d| d.succ_opt())
+                .map(|d| d.and_time(NaiveTime::MIN)),
+        };
+        errors.into_result(|| (filter, page))
+    }
+}
+
+#[utoipa::path(
+    tag = "audit",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "Audit events, newest first", body = Paged<AuditEvent>),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Only admins and auditors read the audit trail"),
+        (status = 422, description = "Bad filter, named"),
+    )
+)]
+#[get("/audit-events")]
+async fn list_api(
+    state: web::Data<AppState>,
+    ApiActor(actor): ApiActor,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if !may_read(&actor) {
+        return Err(Problem::forbidden().into());
+    }
+    let (filter, page) = query.parse()?;
+    let (items, total) = state
+        .db(move |conn| -> Result<_, DbError> { audit::search(conn, &filter, page) })
+        .await?;
+    Ok(HttpResponse::Ok().json(Paged::new(items, page, total)))
+}
+
+#[get("/audit")]
+async fn list_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, PageError> {
+    if !may_read(&actor.0) {
+        return Err(Problem::forbidden().into());
+    }
+    let viewer = crate::auth::routes::viewer(&actor.0);
+    let (parsed, errors) = match query.parse() {
+        Ok(p) => (p, Vec::new()),
+        Err(e) => ((Filter::default(), Page::first()), e.0),
+    };
+    let (filter, page_req) = parsed;
+    let (items, total) = state
+        .db(move |conn| -> Result<_, DbError> { audit::search(conn, &filter, page_req) })
+        .await?;
+    let zone = state.config.time_zone;
+    let rows: Vec<_> = items
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "when": crate::web::time::local(&Utc.from_utc_datetime(&e.occurred_at), zone.name()),
+                "actor": e.actor_label,
+                "action": e.action,
+                "entity": format!("{} {}", e.entity_type, e.entity_id.clone().unwrap_or_default()),
+                "participant_id": e.participant_id,
+                "ip": e.ip,
+                "request_id": e.request_id,
+            })
+        })
+        .collect();
+    let paged = Paged::new(rows, page_req, total);
+    let mut base = query.into_inner();
+    let mut link = |p: i64| {
+        base.page = Some(p.to_string());
+        format!(
+            "/audit?{}",
+            serde_urlencoded::to_string(&base).unwrap_or_default()
+        )
+    };
+    let prev = (paged.page > 1).then(|| link(paged.page - 1));
+    let next = (paged.page < paged.pages).then(|| link(paged.page + 1));
+    base.page = None;
+    let html = render_page(
+        "audit/list",
+        &crate::i18n::DEFAULT_LANG.to_string(),
+        Some(&viewer),
+        json!({ "q": base, "result": paged, "errors": errors, "prev": prev, "next": next }),
+    );
+    Ok(page(html))
+}

@@ -1,0 +1,299 @@
+//! Login, logout and the home page.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::audit::{self, Event, Who};
+use crate::auth::extract::constant_time_eq;
+use crate::auth::throttle::{self, Throttled};
+use crate::auth::tokens::random_secret;
+use crate::auth::{passwords, sessions, users, Actor, PageActor, RequestMeta, Role, UserId};
+use crate::db::DbError;
+use crate::i18n::{t_args, DEFAULT_LANG};
+use crate::participants::access;
+use crate::web::errors::PageError;
+use crate::web::form::PageForm;
+use crate::web::pages::{self, page, page_with_status, redirect, render_page, Viewer};
+use crate::web::AppState;
+
+/// Cookie carrying the login form's CSRF token (there is no session yet to hold it).
+const LOGIN_CSRF_COOKIE: &str = "onward_login_csrf";
+
+pub fn pages(cfg: &mut web::ServiceConfig) {
+    cfg.service(login_page)
+        .service(login)
+        .service(logout)
+        .service(home);
+}
+
+/// What the page layout needs to know about the signed-in user.
+pub fn viewer(actor: &Actor) -> Viewer {
+    let csrf = match &actor.credential {
+        crate::auth::Credential::Session { csrf_token } => csrf_token.clone(),
+        crate::auth::Credential::Token => String::new(),
+    };
+    Viewer {
+        display_name: actor.display_name.clone(),
+        role: actor.role.as_str().to_string(),
+        csrf,
+        can_list_participants: access::may_list(actor),
+        can_create_participants: access::may_create(actor),
+        can_read_audit: matches!(actor.role, Role::Admin | Role::Auditor),
+    }
+}
+
+fn cookie<'a>(state: &AppState, name: &'a str, value: String) -> Cookie<'a> {
+    Cookie::build(name, value)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies())
+        .path("/")
+        .finish()
+}
+
+/// Only local paths are followed after login, never another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+fn render_login(
+    csrf: &str,
+    email: &str,
+    next: &str,
+    message: Option<String>,
+    status: StatusCode,
+) -> HttpResponse {
+    let html = render_page(
+        "login",
+        &DEFAULT_LANG.to_string(),
+        None,
+        json!({ "csrf": csrf, "email": email, "next": next, "message": message }),
+    );
+    page_with_status(status, html)
+}
+
+#[get("/login")]
+async fn login_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<LoginQuery>,
+) -> HttpResponse {
+    let csrf = req
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64)
+        .unwrap_or_else(|| random_secret(""));
+    let next = safe_next(query.next.as_deref());
+    let mut resp = render_login(&csrf, "", &next, None, StatusCode::OK);
+    let _ = resp.add_cookie(&cookie(&state, LOGIN_CSRF_COOKIE, csrf));
+    resp
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf_token: String,
+    next: Option<String>,
+}
+
+/// The outcome of checking a login, decided in one database round.
+enum LoginOutcome {
+    Success {
+        user: UserId,
+        session: sessions::NewSession,
+    },
+    WrongCredentials,
+    Throttled(Throttled),
+}
+
+#[post("/login")]
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    PageForm(form): PageForm<LoginForm>,
+) -> Result<HttpResponse, PageError> {
+    let next = safe_next(form.next.as_deref());
+    let email = form.email.trim().to_lowercase();
+    let cookie_csrf = req
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    if cookie_csrf.is_empty() || !constant_time_eq(&cookie_csrf, &form.csrf_token) {
+        let fresh = random_secret("");
+        let mut resp = render_login(
+            &fresh,
+            &email,
+            &next,
+            Some(pages::default_t("login-expired")),
+            StatusCode::FORBIDDEN,
+        );
+        let _ = resp.add_cookie(&cookie(&state, LOGIN_CSRF_COOKIE, fresh));
+        return Ok(resp);
+    }
+    let password = form.password;
+    let hours = state.config.session_hours;
+    let (e, m) = (email.clone(), meta.clone());
+    let outcome = state
+        .db(move |conn| -> Result<LoginOutcome, DbError> {
+            if let Some(t) = throttle::check(conn, &e, m.ip.as_deref())? {
+                audit::record(
+                    conn,
+                    &Who::anonymous(&e, &m),
+                    login_event("login.throttled", &e),
+                )?;
+                return Ok(LoginOutcome::Throttled(t));
+            }
+            let user = users::find_by_email(conn, &e)?.filter(|u| u.active);
+            let ok = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
+                Some(hash) => passwords::verify(&password, hash),
+                None => {
+                    passwords::burn_time(&password);
+                    false
+                }
+            };
+            match user {
+                Some(user) if ok => {
+                    let session = sessions::start(conn, UserId(user.id), hours)?;
+                    let who = Who {
+                        user_id: Some(user.id),
+                        ..Who::anonymous(&e, &m)
+                    };
+                    audit::record(conn, &who, login_event(throttle::SUCCEEDED, &e))?;
+                    Ok(LoginOutcome::Success {
+                        user: UserId(user.id),
+                        session,
+                    })
+                }
+                _ => {
+                    audit::record(
+                        conn,
+                        &Who::anonymous(&e, &m),
+                        login_event(throttle::FAILED, &e),
+                    )?;
+                    Ok(LoginOutcome::WrongCredentials)
+                }
+            }
+        })
+        .await?;
+    match outcome {
+        LoginOutcome::Success { user, session } => {
+            tracing::info!(user_id = user.0, "login succeeded");
+            let mut resp = redirect(&next);
+            let _ = resp.add_cookie(&cookie(&state, sessions::COOKIE, session.cookie_value));
+            let mut gone = cookie(&state, LOGIN_CSRF_COOKIE, String::new());
+            gone.make_removal();
+            let _ = resp.add_cookie(&gone);
+            Ok(resp)
+        }
+        LoginOutcome::WrongCredentials => Ok(render_login(
+            &cookie_csrf,
+            &email,
+            &next,
+            Some(pages::default_t("login-wrong")),
+            StatusCode::UNAUTHORIZED,
+        )),
+        LoginOutcome::Throttled(t) => {
+            let (key, secs) = match t {
+                Throttled::Account { retry_after_secs } => {
+                    ("login-throttled-account", retry_after_secs)
+                }
+                Throttled::Address { retry_after_secs } => {
+                    ("login-throttled-address", retry_after_secs)
+                }
+            };
+            let minutes = secs.div_ceil(60).max(1);
+            let message = t_args(&DEFAULT_LANG, key, &[("minutes", minutes.to_string())]);
+            let mut resp = render_login(
+                &cookie_csrf,
+                &email,
+                &next,
+                Some(message),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+            resp.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(secs),
+            );
+            Ok(resp)
+        }
+    }
+}
+
+fn login_event(action: &'static str, email: &str) -> Event {
+    Event {
+        action,
+        entity_type: "user",
+        entity_id: Some(email.to_string()),
+        participant_id: None,
+        detail: None,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LogoutForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+#[post("/logout")]
+async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    actor: PageActor,
+    meta: RequestMeta,
+    PageForm(form): PageForm<LogoutForm>,
+) -> Result<HttpResponse, PageError> {
+    actor.check_csrf(&form.csrf_token)?;
+    let value = req
+        .cookie(sessions::COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let who = Who::actor(&actor.0, &meta);
+    let email = actor.0.email.clone();
+    state
+        .db(move |conn| -> Result<(), DbError> {
+            sessions::end(conn, &value)?;
+            audit::record(conn, &who, login_event("logout", &email))
+        })
+        .await?;
+    let mut resp = redirect("/login");
+    let mut gone = cookie(&state, sessions::COOKIE, String::new());
+    gone.make_removal();
+    let _ = resp.add_cookie(&gone);
+    Ok(resp)
+}
+
+#[get("/")]
+async fn home(actor: PageActor) -> HttpResponse {
+    let v = viewer(&actor.0);
+    let greeting = t_args(
+        &DEFAULT_LANG,
+        "home-greeting",
+        &[("name", actor.0.display_name.clone())],
+    );
+    let html = render_page(
+        "home",
+        &DEFAULT_LANG.to_string(),
+        Some(&v),
+        json!({ "greeting": greeting, "role_key": format!("role-{}", actor.0.role.as_str()) }),
+    );
+    page(html)
+}

@@ -1,0 +1,45 @@
+//! API bearer tokens: shown once when created, stored only as a SHA-256 hash (a token is 256
+//! random bits, so a fast hash is enough; passwords need argon2, tokens do not).
+
+use diesel::prelude::*;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::auth::UserId;
+use crate::db::schema::api_tokens;
+use crate::db::{now, DbConnection, DbError};
+
+/// A fresh random secret with a prefix that makes leaked tokens easy to recognise.
+pub fn random_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Create a token for `user` and return it; only its hash is kept.
+pub fn create(conn: &mut DbConnection, user: UserId) -> Result<String, DbError> {
+    let token = random_secret("onw_");
+    diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::user_id.eq(user.0),
+            api_tokens::token_hash.eq(sha256_hex(&token)),
+            api_tokens::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// The user a (not revoked) token belongs to.
+pub fn user_for(conn: &mut DbConnection, token: &str) -> Result<Option<UserId>, DbError> {
+    Ok(api_tokens::table
+        .filter(api_tokens::token_hash.eq(sha256_hex(token)))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(api_tokens::user_id)
+        .first::<i64>(conn)
+        .optional()?
+        .map(UserId))
+}

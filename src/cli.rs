@@ -1,0 +1,256 @@
+//! The command line: `onward serve`, `migrate`, `user add`, `token create`, `audit verify`.
+//! Errors are one line on stderr and a non-zero exit status.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::audit::{self, Event, Who};
+use crate::auth::users::{self, EmailAddress, NewUser};
+use crate::auth::{tokens, Role, UserId};
+use crate::config::Config;
+use crate::db::{self, DbPool};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "onward",
+    version,
+    about = "Rehabilitation programmes and exit plans, from prison to probation"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (migrates the database first).
+    Serve {
+        /// Load demonstration data once (two sites, users of every role, about 50 participants).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from the first line of standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, coordinator, mentor, probation_officer, agency_user or auditor.
+        #[arg(long)]
+        role: String,
+        /// The site's code (required for coordinators).
+        #[arg(long)]
+        site: Option<String>,
+        /// The name shown to other staff (defaults to the email).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API bearer token for a user and print it (only its hash is stored).
+    Create {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Exit 0 when the audit chain is intact; otherwise name the first bad row and exit 1.
+    Verify,
+}
+
+/// Run the command line and turn any failure into one line on stderr.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open(config: &Config) -> Result<DbPool, String> {
+    let pool = db::connect(&config.database_url, config.pool_size).map_err(|e| e.to_string())?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("database {}: {e}", config.database_url.masked()))?;
+    db::run_migrations(&mut conn)
+        .map_err(|e| format!("migrating {}: {e}", config.database_url.masked()))?;
+    Ok(pool)
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    crate::telemetry::init(config.log_format);
+    match cli.command {
+        Command::Serve { demo } => serve(config, demo),
+        Command::Migrate => {
+            let pool = db::connect(&config.database_url, 1).map_err(|e| e.to_string())?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let n = db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+            println!(
+                "{n} migration(s) applied to {}",
+                config.database_url.masked()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    role,
+                    site,
+                    name,
+                    password_stdin: _,
+                },
+        } => {
+            let email = EmailAddress::parse(&email)
+                .map_err(|_| format!("--email '{email}' is not an email address"))?;
+            let role: Role = role
+                .parse()
+                .map_err(|e: crate::auth::UnknownRole| format!("--role: {e}"))?;
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .map_err(|e| format!("reading the password from standard input: {e}"))?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let pool = open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let new = NewUser {
+                email,
+                display_name: name.unwrap_or_default(),
+                role,
+                site_code: site,
+                password,
+            };
+            let id = users::add(&mut conn, &new).map_err(|e| e.to_string())?;
+            audit::record(
+                &mut conn,
+                &Who::command_line(),
+                Event {
+                    action: "user.create",
+                    entity_type: "user",
+                    entity_id: Some(new.email.as_str().to_string()),
+                    participant_id: None,
+                    detail: Some(serde_json::json!({ "role": new.role.as_str() })),
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            println!(
+                "user {} ({}) added with id {}",
+                new.email.as_str(),
+                new.role,
+                id.0
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command: TokenCommand::Create { email },
+        } => {
+            let pool = open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let user = users::find_by_email(&mut conn, &email)
+                .map_err(|e| e.to_string())?
+                .filter(|u| u.active)
+                .ok_or_else(|| format!("no active user has email {email}"))?;
+            let token = tokens::create(&mut conn, UserId(user.id)).map_err(|e| e.to_string())?;
+            audit::record(
+                &mut conn,
+                &Who::command_line(),
+                Event {
+                    action: "token.create",
+                    entity_type: "user",
+                    entity_id: Some(user.email.clone()),
+                    participant_id: None,
+                    detail: None,
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let pool = open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            match audit::verify(&mut conn).map_err(|e| e.to_string())? {
+                audit::Verdict::Intact { rows } => {
+                    println!("audit trail intact: {rows} rows");
+                    Ok(ExitCode::SUCCESS)
+                }
+                audit::Verdict::Broken { row, reason } => {
+                    eprintln!("audit trail broken at row {row}: {reason}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}
+
+fn serve(config: Config, demo: bool) -> Result<ExitCode, String> {
+    let pool = open(&config)?;
+    let demo_logins = if demo {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        Some(crate::demo::load(&mut conn).map_err(|e| format!("loading demo data: {e}"))?)
+    } else {
+        None
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let public_url = config.public_url.clone();
+        let state = crate::web::AppState { pool, config };
+        let (server, addr) = crate::web::start(state).map_err(|e| format!("cannot listen: {e}"))?;
+        tracing::info!(%addr, "listening");
+        println!("Onward is running at {public_url} (listening on {addr})");
+        match demo_logins {
+            Some(Some(logins)) => {
+                println!("\nDemo data loaded. These passwords are shown once; note them now:");
+                for l in logins {
+                    println!("  {:<18} {:<34} {}", l.role, l.email, l.password);
+                }
+                println!();
+            }
+            Some(None) => println!(
+                "Demo data was loaded on an earlier run; its passwords were shown then. \
+                 Add an account with: onward user add --email E --role admin --password-stdin"
+            ),
+            None => {}
+        }
+        server.await.map_err(|e| e.to_string())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

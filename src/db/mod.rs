@@ -1,0 +1,366 @@
+//! Database plumbing: one connection type over SQLite and PostgreSQL, the pool, migrations,
+//! and the few statements that must differ per backend.
+//!
+//! Why not `MultiConnection::establish`: it tries each backend in turn and treats any string as a
+//! SQLite path, hiding PostgreSQL errors. Onward picks the backend from the URL scheme itself.
+
+pub mod schema;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, Timelike, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// One connection to whichever database Onward was configured with.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Advisory-lock keys used on PostgreSQL to serialise work across instances.
+pub mod lock_keys {
+    pub const MIGRATIONS: i64 = 0x6f6e_7761_0001;
+    pub const AUDIT_CHAIN: i64 = 0x6f6e_7761_0002;
+    pub const DEMO_DATA: i64 = 0x6f6e_7761_0003;
+}
+
+/// A database location, parsed from `DATABASE_URL` by its scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite { path: PathBuf, original: String },
+    Postgres { url: String },
+}
+
+/// Errors from the database layer, as the rest of Onward needs to tell them apart.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The database cannot be reached (pool timeout, connection refused, connection lost).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A unique or foreign key constraint refused the write.
+    #[error("constraint violated: {0}")]
+    Constraint(String),
+    /// Any other failure: a bug or a broken database. Logged, never shown.
+    #[error("database error: {0}")]
+    Query(String),
+}
+
+impl From<DieselError> for DbError {
+    fn from(e: DieselError) -> Self {
+        match &e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+            | DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+                DbError::Constraint(info.message().to_string())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => {
+                DbError::Unavailable(e.to_string())
+            }
+            DieselError::DatabaseError(_, info) if is_unavailable_message(info.message()) => {
+                DbError::Unavailable(e.to_string())
+            }
+            _ => DbError::Query(e.to_string()),
+        }
+    }
+}
+
+/// Server-side messages that mean "the database went away", not "your query is wrong".
+fn is_unavailable_message(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("terminating connection")
+        || m.contains("server closed the connection")
+        || m.contains("connection refused")
+        || m.contains("does not exist") && m.contains("database")
+        || m.contains("unable to open database")
+        || m.contains("database is locked")
+}
+
+impl From<r2d2::Error> for DbError {
+    fn from(e: r2d2::Error) -> Self {
+        DbError::Unavailable(e.to_string())
+    }
+}
+
+impl DbError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, DbError::Unavailable(_))
+    }
+}
+
+/// Why `DATABASE_URL` could not be used; the message names the URL with its password masked.
+#[derive(Debug, thiserror::Error)]
+pub enum UrlError {
+    #[error("DATABASE_URL {0} is not a sqlite: or postgres:// URL")]
+    UnknownScheme(String),
+    #[error("DATABASE_URL {0} is malformed: {1}")]
+    Malformed(String, String),
+}
+
+impl DatabaseUrl {
+    /// Parse a database URL; the scheme alone decides the backend.
+    pub fn parse(raw: &str) -> Result<Self, UrlError> {
+        let raw = raw.trim();
+        if let Some(rest) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
+            if rest.is_empty() {
+                return Err(UrlError::Malformed(
+                    raw.into(),
+                    "the file path is empty".into(),
+                ));
+            }
+            return Ok(DatabaseUrl::Sqlite {
+                path: PathBuf::from(rest),
+                original: raw.to_string(),
+            });
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            let parsed = url::Url::parse(raw)
+                .map_err(|e| UrlError::Malformed(mask_password(raw), e.to_string()))?;
+            if parsed.host_str().unwrap_or("").is_empty() {
+                return Err(UrlError::Malformed(mask_password(raw), "no host".into()));
+            }
+            return Ok(DatabaseUrl::Postgres {
+                url: raw.to_string(),
+            });
+        }
+        Err(UrlError::UnknownScheme(mask_password(raw)))
+    }
+
+    /// The URL as it may be shown in logs and errors: the password replaced by `****`.
+    pub fn masked(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite { original, .. } => original.clone(),
+            DatabaseUrl::Postgres { url } => mask_password(url),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DatabaseUrl::Postgres { .. })
+    }
+}
+
+/// Hide the password of a URL; leaves text that is not a URL alone apart from anything after `:` in
+/// a `user:password@` part.
+pub fn mask_password(raw: &str) -> String {
+    if let Ok(mut url) = url::Url::parse(raw) {
+        if url.password().is_some() {
+            let _ = url.set_password(Some("****"));
+            return url.to_string();
+        }
+        return raw.to_string();
+    }
+    // Not parseable: mask anything that looks like user:password@ all the same.
+    match (raw.find("://"), raw.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &raw[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:****{}", &raw[..s + 3], &creds[..c], &raw[at..]),
+                None => raw.to_string(),
+            }
+        }
+        _ => raw.to_string(),
+    }
+}
+
+/// The r2d2 manager: opens connections of the configured backend and prepares them.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    fn open(&self) -> Result<DbConnection, ConnectionError> {
+        match &self.url {
+            DatabaseUrl::Postgres { url } => Ok(DbConnection::Pg(PgConnection::establish(url)?)),
+            DatabaseUrl::Sqlite { path, .. } => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                // WAL lets readers work while one writer writes; busy_timeout makes writers queue
+                // instead of failing at once; foreign keys are off by default in SQLite.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
+        conn.ping()
+            .map_err(|e| ConnectionError::BadConnection(e.to_string()))
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Why the database could not be opened at start-up.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot use database {url}: {reason}")]
+pub struct OpenError {
+    pub url: String,
+    pub reason: String,
+}
+
+/// Open a pool, failing fast with a one-line reason when the database cannot be reached.
+pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, OpenError> {
+    let fail = |reason: String| OpenError {
+        url: url.masked(),
+        reason,
+    };
+    if let DatabaseUrl::Sqlite { path, .. } = url {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
+        }
+    }
+    let manager = ConnectionManager::new(url.clone());
+    // Try once by hand so that the error says why (r2d2 would only say "timed out").
+    let mut first = manager.open().map_err(|e| fail(one_line(&e.to_string())))?;
+    first.ping().map_err(|e| fail(one_line(&e.to_string())))?;
+    drop(first);
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(3))
+        .test_on_check_out(true)
+        .build(manager)
+        .map_err(|e| fail(one_line(&e.to_string())))
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Run every pending migration of this backend. On PostgreSQL an advisory lock makes a second
+/// instance starting at the same moment wait instead of racing.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, DbError> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| DbError::Query(e.to_string()))?
+            .len(),
+        DbConnection::Pg(c) => {
+            diesel::sql_query(format!(
+                "SELECT pg_advisory_lock({})",
+                lock_keys::MIGRATIONS
+            ))
+            .execute(c)?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len())
+                .map_err(|e| DbError::Query(e.to_string()));
+            diesel::sql_query(format!(
+                "SELECT pg_advisory_unlock({})",
+                lock_keys::MIGRATIONS
+            ))
+            .execute(c)?;
+            result?
+        }
+    };
+    Ok(applied)
+}
+
+/// Take the write lock for `key` inside the current transaction, so that work which reads then
+/// writes (the audit chain, demo data) runs one instance at a time.
+///
+/// PostgreSQL: a transaction-scoped advisory lock. SQLite: a write as the first statement turns
+/// the transaction into a writer at once (there is one writer at a time), so it never fails later
+/// with a stale read snapshot.
+pub fn lock_for_write(conn: &mut DbConnection, key: i64) -> Result<(), DbError> {
+    match conn {
+        DbConnection::Pg(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({key})")).execute(c)?;
+        }
+        DbConnection::Sqlite(c) => {
+            diesel::sql_query("UPDATE settings SET value = value WHERE key = 'write-lock'")
+                .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// The current instant, in UTC, at the microsecond precision both backends store.
+pub fn now() -> NaiveDateTime {
+    let t = Utc::now().naive_utc();
+    t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
+}
+
+/// Escape `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+pub fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_picks_the_backend() {
+        assert!(matches!(
+            DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
+            DatabaseUrl::Sqlite { .. }
+        ));
+        assert!(DatabaseUrl::parse("postgres://u:p@localhost/db")
+            .unwrap()
+            .is_postgres());
+        assert!(DatabaseUrl::parse("mysql://localhost/db").is_err());
+        assert!(DatabaseUrl::parse("data/x.db").is_err());
+    }
+
+    #[test]
+    fn passwords_are_masked_in_errors() {
+        let e = DatabaseUrl::parse("mysql://bob:secret@db/x")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("secret"), "{e}");
+        assert!(e.contains("bob:****@db"), "{e}");
+        let u = DatabaseUrl::parse("postgres://bob:secret@db:5432/x").unwrap();
+        assert_eq!(u.masked(), "postgres://bob:****@db:5432/x");
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+    }
+}

@@ -1,0 +1,406 @@
+//! Participant queries and writes. Every read goes through [`access::visible_to`].
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::{users, Actor, Role};
+use crate::db::schema::{
+    participant_access, participant_mentors, participants, sites, users as users_t,
+};
+use crate::db::{like_pattern, now, DbConnection, DbError};
+use crate::participants::access;
+use crate::participants::model::{ParticipantId, ParticipantRow, ValidParticipant};
+use crate::participants::ParticipantError;
+use crate::web::errors::FieldErrors;
+use crate::web::paging::Page;
+
+/// A site as shown beside a participant.
+#[derive(Debug, Clone, Serialize, Queryable, Selectable, utoipa::ToSchema)]
+#[diesel(table_name = sites)]
+pub struct SiteRef {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// IANA time zone, e.g. `Asia/Bishkek`.
+    pub time_zone: String,
+}
+
+/// A member of staff as shown beside a participant.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct StaffRef {
+    pub id: i64,
+    pub display_name: String,
+    pub role: String,
+}
+
+/// A participant as the API and the detail page show it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ParticipantView {
+    pub id: i64,
+    pub case_reference: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: NaiveDate,
+    pub site: SiteRef,
+    pub status: String,
+    pub sentence_start: Option<NaiveDate>,
+    pub earliest_release_date: Option<NaiveDate>,
+    pub parole_eligibility_date: Option<NaiveDate>,
+    pub licence_end_date: Option<NaiveDate>,
+    pub restricted: bool,
+    pub probation_officer: Option<StaffRef>,
+    pub mentors: Vec<StaffRef>,
+    pub named_staff: Vec<StaffRef>,
+    /// Send this back (as `If-Match`, or the form's `version`) when updating.
+    pub version: i32,
+    pub created_at: chrono::DateTime<Utc>,
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+/// A participant as a list row shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ParticipantSummary {
+    pub id: i64,
+    pub case_reference: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub site_code: String,
+    pub status: String,
+    pub earliest_release_date: Option<NaiveDate>,
+    pub restricted: bool,
+}
+
+/// One page of the participants `actor` may see, matching `query` (case reference or name).
+pub fn search(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    query: &str,
+    page: Page,
+) -> Result<(Vec<ParticipantSummary>, i64), DbError> {
+    let needle = query.trim().to_lowercase();
+    let build = || {
+        let mut q = access::visible_to(actor);
+        if !needle.is_empty() {
+            q = q.filter(
+                participants::search_text
+                    .like(like_pattern(&needle))
+                    .escape('\\'),
+            );
+        }
+        q
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let rows: Vec<ParticipantRow> = build()
+        .order((
+            participants::family_name.asc(),
+            participants::given_name.asc(),
+            participants::id.asc(),
+        ))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(ParticipantRow::as_select())
+        .load(conn)?;
+    let site_ids: Vec<i64> = rows.iter().map(|r| r.site_id).collect();
+    let codes: Vec<(i64, String)> = sites::table
+        .filter(sites::id.eq_any(site_ids))
+        .select((sites::id, sites::code))
+        .load(conn)?;
+    let code_of = |id: i64| {
+        codes
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default()
+    };
+    let items = rows
+        .into_iter()
+        .map(|r| ParticipantSummary {
+            site_code: code_of(r.site_id),
+            id: r.id,
+            case_reference: r.case_reference,
+            given_name: r.given_name,
+            family_name: r.family_name,
+            status: r.status,
+            earliest_release_date: r.earliest_release_date,
+            restricted: r.restricted,
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// The row of a participant `actor` may see, or `NotFound`.
+pub fn visible_row(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: ParticipantId,
+) -> Result<ParticipantRow, ParticipantError> {
+    access::visible_to(actor)
+        .filter(participants::id.eq(id.0))
+        .select(ParticipantRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(DbError::from)?
+        .ok_or(ParticipantError::NotFound)
+}
+
+fn staff(conn: &mut DbConnection, ids: Vec<i64>) -> Result<Vec<StaffRef>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users_t::table
+        .filter(users_t::id.eq_any(ids))
+        .order((users_t::display_name.asc(), users_t::id.asc()))
+        .select((users_t::id, users_t::display_name, users_t::role))
+        .load::<(i64, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, display_name, role)| StaffRef {
+            id,
+            display_name,
+            role,
+        })
+        .collect())
+}
+
+/// The full view of a row.
+pub fn view(conn: &mut DbConnection, row: ParticipantRow) -> Result<ParticipantView, DbError> {
+    let site: SiteRef = sites::table
+        .filter(sites::id.eq(row.site_id))
+        .select(SiteRef::as_select())
+        .first(conn)?;
+    let mentor_ids: Vec<i64> = participant_mentors::table
+        .filter(participant_mentors::participant_id.eq(row.id))
+        .select(participant_mentors::user_id)
+        .load(conn)?;
+    let named_ids: Vec<i64> = participant_access::table
+        .filter(participant_access::participant_id.eq(row.id))
+        .select(participant_access::user_id)
+        .load(conn)?;
+    let probation_officer = staff(conn, row.probation_officer_id.into_iter().collect())?
+        .into_iter()
+        .next();
+    Ok(ParticipantView {
+        id: row.id,
+        case_reference: row.case_reference,
+        given_name: row.given_name,
+        family_name: row.family_name,
+        date_of_birth: row.date_of_birth,
+        site,
+        status: row.status,
+        sentence_start: row.sentence_start,
+        earliest_release_date: row.earliest_release_date,
+        parole_eligibility_date: row.parole_eligibility_date,
+        licence_end_date: row.licence_end_date,
+        restricted: row.restricted,
+        probation_officer,
+        mentors: staff(conn, mentor_ids)?,
+        named_staff: staff(conn, named_ids)?,
+        version: row.version,
+        created_at: Utc.from_utc_datetime(&row.created_at),
+        updated_at: Utc.from_utc_datetime(&row.updated_at),
+    })
+}
+
+/// Checks that need the database: the site exists (and is the coordinator's own), people named
+/// have the right role.
+pub fn check_references(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    p: &ValidParticipant,
+) -> Result<(), ParticipantError> {
+    let mut errors = FieldErrors::default();
+    let site_exists: i64 = sites::table
+        .filter(sites::id.eq(p.site_id))
+        .count()
+        .get_result(conn)
+        .map_err(DbError::from)?;
+    if site_exists == 0 {
+        errors.add("site_id", "error-unknown-site");
+    } else if actor.role == Role::Coordinator && actor.site_id.map(|s| s.0) != Some(p.site_id) {
+        errors.add("site_id", "error-own-site-only");
+    }
+    let role_of =
+        |conn: &mut DbConnection, ids: &[i64], role: Option<Role>| -> Result<bool, DbError> {
+            if ids.is_empty() {
+                return Ok(true);
+            }
+            let mut q = users_t::table
+                .filter(users_t::id.eq_any(ids.to_vec()))
+                .filter(users_t::active.eq(true))
+                .into_boxed();
+            if let Some(role) = role {
+                q = q.filter(users_t::role.eq(role.as_str()));
+            }
+            let found: i64 = q.count().get_result(conn)?;
+            Ok(found == ids.len() as i64)
+        };
+    if !role_of(conn, &p.mentor_ids, Some(Role::Mentor))? {
+        errors.add("mentor_ids", "error-not-mentors");
+    }
+    if let Some(po) = p.probation_officer_id {
+        if !role_of(conn, &[po], Some(Role::ProbationOfficer))? {
+            errors.add("probation_officer_id", "error-not-probation-officer");
+        }
+    }
+    if !role_of(conn, &p.named_staff_ids, None)? {
+        errors.add("named_staff_ids", "error-unknown-users");
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ParticipantError::Invalid(errors))
+    }
+}
+
+fn replace_people(conn: &mut DbConnection, id: i64, p: &ValidParticipant) -> Result<(), DbError> {
+    diesel::delete(participant_mentors::table.filter(participant_mentors::participant_id.eq(id)))
+        .execute(conn)?;
+    for m in &p.mentor_ids {
+        diesel::insert_into(participant_mentors::table)
+            .values((
+                participant_mentors::participant_id.eq(id),
+                participant_mentors::user_id.eq(m),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(participant_access::table.filter(participant_access::participant_id.eq(id)))
+        .execute(conn)?;
+    for u in &p.named_staff_ids {
+        diesel::insert_into(participant_access::table)
+            .values((
+                participant_access::participant_id.eq(id),
+                participant_access::user_id.eq(u),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Insert a new participant; returns its id. The caller runs this in a transaction.
+pub fn insert(
+    conn: &mut DbConnection,
+    p: &ValidParticipant,
+) -> Result<ParticipantId, ParticipantError> {
+    let at = now();
+    diesel::insert_into(participants::table)
+        .values((
+            participants::case_reference.eq(p.case_reference.as_str()),
+            participants::given_name.eq(p.given_name.as_str()),
+            participants::family_name.eq(p.family_name.as_str()),
+            participants::date_of_birth.eq(p.date_of_birth),
+            participants::site_id.eq(p.site_id),
+            participants::status.eq(p.status.as_str()),
+            participants::sentence_start.eq(p.sentence_start),
+            participants::earliest_release_date.eq(p.earliest_release_date),
+            participants::parole_eligibility_date.eq(p.parole_eligibility_date),
+            participants::licence_end_date.eq(p.licence_end_date),
+            participants::restricted.eq(p.restricted),
+            participants::probation_officer_id.eq(p.probation_officer_id),
+            participants::search_text.eq(p.search_text()),
+            participants::version.eq(1),
+            participants::created_at.eq(at),
+            participants::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map_err(|e| duplicate_reference(DbError::from(e)))?;
+    let id: i64 = participants::table
+        .filter(participants::case_reference.eq(p.case_reference.as_str()))
+        .select(participants::id)
+        .first(conn)
+        .map_err(DbError::from)?;
+    replace_people(conn, id, p)?;
+    Ok(ParticipantId(id))
+}
+
+/// Overwrite a participant only if it is still at `expected_version`; returns false if it moved on.
+pub fn update_if_version(
+    conn: &mut DbConnection,
+    id: ParticipantId,
+    expected_version: i32,
+    p: &ValidParticipant,
+) -> Result<bool, ParticipantError> {
+    let changed = diesel::update(
+        participants::table
+            .filter(participants::id.eq(id.0))
+            .filter(participants::version.eq(expected_version)),
+    )
+    .set((
+        participants::case_reference.eq(p.case_reference.as_str()),
+        participants::given_name.eq(p.given_name.as_str()),
+        participants::family_name.eq(p.family_name.as_str()),
+        participants::date_of_birth.eq(p.date_of_birth),
+        participants::site_id.eq(p.site_id),
+        participants::status.eq(p.status.as_str()),
+        participants::sentence_start.eq(p.sentence_start),
+        participants::earliest_release_date.eq(p.earliest_release_date),
+        participants::parole_eligibility_date.eq(p.parole_eligibility_date),
+        participants::licence_end_date.eq(p.licence_end_date),
+        participants::restricted.eq(p.restricted),
+        participants::probation_officer_id.eq(p.probation_officer_id),
+        participants::search_text.eq(p.search_text()),
+        participants::version.eq(expected_version + 1),
+        participants::updated_at.eq(now()),
+    ))
+    .execute(conn)
+    .map_err(|e| duplicate_reference(DbError::from(e)))?;
+    if changed == 1 {
+        replace_people(conn, id.0, p)?;
+    }
+    Ok(changed == 1)
+}
+
+fn duplicate_reference(e: DbError) -> ParticipantError {
+    match e {
+        DbError::Constraint(ref m)
+            if m.contains("case_reference") || m.contains("participants") =>
+        {
+            let mut errors = FieldErrors::default();
+            errors.add("case_reference", "error-case-reference-taken");
+            ParticipantError::Invalid(errors)
+        }
+        other => ParticipantError::Db(other),
+    }
+}
+
+/// Choices for the participant form.
+#[derive(Debug, Serialize)]
+pub struct FormOptions {
+    pub sites: Vec<SiteRef>,
+    pub mentors: Vec<StaffRef>,
+    pub probation_officers: Vec<StaffRef>,
+    pub staff: Vec<StaffRef>,
+}
+
+pub fn form_options(conn: &mut DbConnection, actor: &Actor) -> Result<FormOptions, DbError> {
+    let mut sq = sites::table.into_boxed();
+    if actor.role == Role::Coordinator {
+        sq = sq.filter(sites::id.eq(actor.site_id.map(|s| s.0).unwrap_or(-1)));
+    }
+    let sites = sq
+        .order(sites::name.asc())
+        .select(SiteRef::as_select())
+        .load(conn)?;
+    let to_refs = |v: Vec<users::User>| {
+        v.into_iter()
+            .map(|u| StaffRef {
+                id: u.id,
+                display_name: u.display_name,
+                role: u.role,
+            })
+            .collect::<Vec<_>>()
+    };
+    Ok(FormOptions {
+        sites,
+        mentors: to_refs(users::with_roles(conn, &[Role::Mentor])?),
+        probation_officers: to_refs(users::with_roles(conn, &[Role::ProbationOfficer])?),
+        staff: to_refs(users::with_roles(
+            conn,
+            &[
+                Role::Admin,
+                Role::Coordinator,
+                Role::Mentor,
+                Role::ProbationOfficer,
+            ],
+        )?),
+    })
+}

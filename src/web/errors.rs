@@ -1,0 +1,226 @@
+//! How errors reach users. Each product area has its own error enum and converts it into a
+//! [`Problem`] once; API handlers answer it as RFC 9457 `application/problem+json`, page
+//! handlers as a plain page. Internal error text is logged with the request id, never sent.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::db::DbError;
+use crate::i18n::{t, DEFAULT_LANG};
+use crate::web::pages;
+
+/// One invalid field, with a message a person can act on.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The field's name as the client sent it (`date_of_birth`).
+    pub field: String,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+/// The fields that failed validation, gathered so that all are reported at once.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    /// Add an error for `field`, with the message of translation `key`.
+    pub fn add(&mut self, field: &str, key: &str) {
+        self.0.push(FieldError {
+            field: field.to_string(),
+            message: t(&DEFAULT_LANG, key),
+        });
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// `Ok(value)` when no field failed.
+    pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
+        if self.0.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+/// A problem report (RFC 9457) before it is written out as JSON or HTML.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub status: StatusCode,
+    /// Short, fixed summary of the kind of problem (translated).
+    pub title: String,
+    /// What happened in this case, safe to show.
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    /// Extra headers (e.g. `Retry-After`).
+    pub retry_after: Option<u64>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, title_key: &str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            title: t(&DEFAULT_LANG, title_key),
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "problem-not-found",
+            t(&DEFAULT_LANG, "problem-not-found-detail"),
+        )
+    }
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "problem-unauthorized",
+            t(&DEFAULT_LANG, "problem-unauthorized-detail"),
+        )
+    }
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "problem-forbidden",
+            t(&DEFAULT_LANG, "problem-forbidden-detail"),
+        )
+    }
+    pub fn invalid(errors: FieldErrors) -> Self {
+        let mut p = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "problem-invalid",
+            t(&DEFAULT_LANG, "problem-invalid-detail"),
+        );
+        p.errors = errors.0;
+        p
+    }
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "problem-conflict", detail)
+    }
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "problem-unavailable",
+            t(&DEFAULT_LANG, "problem-unavailable-detail"),
+        )
+    }
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "problem-internal",
+            t(&DEFAULT_LANG, "problem-internal-detail"),
+        )
+    }
+
+    fn body(&self) -> ProblemBody<'_> {
+        ProblemBody {
+            kind: "about:blank",
+            title: &self.title,
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            errors: if self.errors.is_empty() {
+                None
+            } else {
+                Some(&self.errors)
+            },
+        }
+    }
+}
+
+impl From<DbError> for Problem {
+    fn from(e: DbError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "database unavailable");
+            Problem::unavailable()
+        } else {
+            tracing::error!(error = %e, "database error");
+            Problem::internal()
+        }
+    }
+}
+
+impl From<FieldErrors> for Problem {
+    fn from(e: FieldErrors) -> Self {
+        Problem::invalid(e)
+    }
+}
+
+/// The JSON shape of a problem, as documented in the OpenAPI spec.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub status: u16,
+    pub detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<&'a Vec<FieldError>>,
+}
+
+/// A problem answered as `application/problem+json` (API routes).
+#[derive(Debug)]
+pub struct ApiError(pub Problem);
+
+impl<E: Into<Problem>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.0.status, self.0.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status
+    }
+    fn error_response(&self) -> HttpResponse {
+        let mut resp = HttpResponse::build(self.0.status);
+        resp.content_type("application/problem+json");
+        if let Some(secs) = self.0.retry_after {
+            resp.insert_header(("Retry-After", secs.to_string()));
+        }
+        if self.0.status == StatusCode::UNAUTHORIZED {
+            resp.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        resp.json(self.0.body())
+    }
+}
+
+/// A problem answered as a plain HTML page (browser routes).
+#[derive(Debug)]
+pub struct PageError(pub Problem);
+
+impl<E: Into<Problem>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.0.status, self.0.detail)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status
+    }
+    fn error_response(&self) -> HttpResponse {
+        let html = pages::render_error(&self.0);
+        let mut resp = HttpResponse::build(self.0.status);
+        if let Some(secs) = self.0.retry_after {
+            resp.insert_header(("Retry-After", secs.to_string()));
+        }
+        pages::html_headers(&mut resp);
+        resp.body(html)
+    }
+}

@@ -1,0 +1,44 @@
+//! `PageForm<T>`: an HTML form body, where a field may repeat (multi-selects become `Vec`s).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::web::errors::{PageError, Problem};
+use crate::web::pages::default_t;
+
+/// Largest form body accepted.
+pub const LIMIT: usize = 64 * 1024;
+
+pub struct PageForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for PageForm<T> {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = body.await.map_err(|_| {
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "problem-too-large",
+                    default_t("problem-too-large-detail"),
+                )
+            })?;
+            serde_html_form::from_bytes(&bytes)
+                .map(PageForm)
+                .map_err(|_| {
+                    PageError(Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        "problem-bad-form",
+                        default_t("problem-bad-form-detail"),
+                    ))
+                })
+        })
+    }
+}

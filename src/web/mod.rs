@@ -1,0 +1,203 @@
+//! The HTTP server: shared state, middleware, routes of every area, health, metrics, OpenAPI.
+
+pub mod errors;
+pub mod form;
+pub mod health;
+pub mod json;
+pub mod pages;
+pub mod paging;
+pub mod request_id;
+pub mod time;
+
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{get, web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web_prom::PrometheusMetricsBuilder;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::db::{DbConnection, DbError, DbPool};
+use crate::web::errors::{ApiError, PageError, Problem};
+
+/// What every handler may use.
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Config,
+}
+
+impl AppState {
+    /// Run blocking database work on the thread pool with a pooled connection.
+    pub async fn db<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| E::from(DbError::Unavailable(e.to_string())))?
+    }
+}
+
+/// The OpenAPI document's fixed parts; paths are collected from the registered handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Onward API",
+        description = "Rehabilitation programmes and exit plans. Authenticate with `Authorization: Bearer <token>` (`onward token create`).",
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(errors::FieldError))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Build the OpenAPI document (also used by tests and `onward` itself).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
+        .split_for_parts();
+    api
+}
+
+/// Every `/api/v1` route of every area.
+fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    crate::participants::routes::api(cfg);
+    crate::audit::routes::api(cfg);
+}
+
+/// Every page route of every area.
+fn page_routes(cfg: &mut web::ServiceConfig) {
+    crate::auth::routes::pages(cfg);
+    crate::participants::routes::pages(cfg);
+    crate::audit::routes::pages(cfg);
+}
+
+#[get("/static/{file}")]
+async fn static_file(path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let file = path.into_inner();
+    let asset = pages::StaticAssets::get(&file).ok_or_else(Problem::not_found)?;
+    let mime = if file.ends_with(".css") {
+        "text/css; charset=utf-8"
+    } else if file.ends_with(".svg") {
+        "image/svg+xml"
+    } else {
+        "application/octet-stream"
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(mime)
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(asset.data.into_owned()))
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    use actix_web::ResponseError;
+    if req.path().starts_with("/api/") {
+        ApiError(Problem::not_found()).error_response()
+    } else {
+        PageError(Problem::not_found()).error_response()
+    }
+}
+
+/// Malformed query strings and path segments: 422 naming what was wrong, or 404 for paths.
+fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let mut p = Problem::invalid(Default::default());
+    p.errors.push(errors::FieldError {
+        field: "query".into(),
+        message: err.to_string(),
+    });
+    ApiError(p).into()
+}
+
+fn path_error(_err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    if req.path().starts_with("/api/") {
+        ApiError(Problem::not_found()).into()
+    } else {
+        PageError(Problem::not_found()).into()
+    }
+}
+
+fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    let status = match err {
+        actix_web::error::UrlencodedError::Overflow { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    PageError(Problem::new(
+        status,
+        "problem-bad-form",
+        pages::default_t("problem-bad-form-detail"),
+    ))
+    .into()
+}
+
+/// Bind and start the server; returns it and the address actually bound (port 0 picks one).
+pub fn start(state: AppState) -> std::io::Result<(Server, std::net::SocketAddr)> {
+    pages::preload();
+    let bind = state.config.bind.clone();
+    let state = web::Data::new(state);
+    let metrics = PrometheusMetricsBuilder::new("onward")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNKNOWN")
+        .build()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let server = HttpServer::new(move || {
+        let (app, api) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .app_data(state.clone())
+            .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
+            .split_for_parts();
+        app.app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(form_error),
+            )
+            .app_data(web::PayloadConfig::new(json::LIMIT))
+            .service(health::live)
+            .service(health::ready)
+            .service(web::redirect("/api/docs", "/api/docs/"))
+            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api))
+            .service(static_file)
+            .configure(page_routes)
+            .default_service(web::to(not_found))
+            .wrap(metrics.clone())
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "same-origin"))
+                    .add(("X-Frame-Options", "DENY")),
+            )
+            .wrap(from_fn(request_id::middleware))
+    })
+    .bind(&bind)?;
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or_else(|| std::io::Error::other("bound to no address"))?;
+    Ok((server.run(), addr))
+}

@@ -1,0 +1,164 @@
+//! Server-rendered pages: Handlebars templates embedded in the binary, every string through the
+//! `{{t "key"}}` Fluent helper, so that a page never holds untranslated text.
+
+use std::sync::LazyLock;
+
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use handlebars::{
+    handlebars_helper, Context, Handlebars, Helper, HelperResult, Output, RenderContext,
+    RenderErrorReason,
+};
+use rust_embed::RustEmbed;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::i18n::{t, t_args, DEFAULT_LANG};
+use crate::web::errors::Problem;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+struct Templates;
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+pub struct StaticAssets;
+
+static REGISTRY: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
+    let mut hb = Handlebars::new();
+    hb.register_helper("t", Box::new(translate));
+    handlebars_helper!(eq: |a: Json, b: Json| a == b);
+    hb.register_helper("eq", Box::new(eq));
+    handlebars_helper!(concat: |a: str, b: str| format!("{a}{b}"));
+    hb.register_helper("concat", Box::new(concat));
+    hb.register_embed_templates_with_extension::<Templates>(".hbs")
+        .expect("templates/ holds valid Handlebars templates");
+    hb
+});
+
+/// `{{t "key" name=value}}` or `{{t some.path}}`: the message `key` in the page's language.
+/// Unlike fluent-templates' own helper, the key may come from data (e.g. a status).
+fn translate(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let key = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+    let lang = ctx
+        .data()
+        .get("lang")
+        .and_then(|l| l.as_str())
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(DEFAULT_LANG);
+    let args: Vec<(&str, String)> = h
+        .hash()
+        .iter()
+        .map(|(k, v)| {
+            let text = match v.value() {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (*k, text)
+        })
+        .collect();
+    let text = if args.is_empty() {
+        t(&lang, key)
+    } else {
+        t_args(&lang, key, &args)
+    };
+    out.write(&handlebars::html_escape(&text))?;
+    Ok(())
+}
+
+/// Compile every template now, so that a broken template stops start-up rather than a page.
+pub fn preload() {
+    LazyLock::force(&REGISTRY);
+}
+
+/// Who is looking at the page: what the layout needs to show the menu and protect forms.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Viewer {
+    pub display_name: String,
+    pub role: String,
+    pub csrf: String,
+    pub can_list_participants: bool,
+    pub can_create_participants: bool,
+    pub can_read_audit: bool,
+}
+
+/// Render `template` with `data`, adding what every page needs (language, viewer, menu).
+pub fn render_page(template: &str, lang: &str, viewer: Option<&Viewer>, data: Value) -> String {
+    let mut ctx = match data {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    ctx.insert("lang".into(), json!(lang));
+    ctx.insert("viewer".into(), json!(viewer));
+    match REGISTRY.render(template, &Value::Object(ctx)) {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, template, "template failed to render");
+            render_error(&Problem::internal())
+        }
+    }
+}
+
+/// A page for an error, with the same words the API would use.
+pub fn render_error(problem: &Problem) -> String {
+    let data = json!({
+        "lang": DEFAULT_LANG.to_string(),
+        "viewer": null,
+        "status": problem.status.as_u16(),
+        "title": problem.title,
+        "detail": problem.detail,
+        "errors": problem.errors,
+    });
+    REGISTRY.render("error", &data).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "error template failed to render");
+        format!(
+            "<!doctype html><title>{}</title><p>{}</p>",
+            problem.title, problem.detail
+        )
+    })
+}
+
+/// Headers every page carries: no caching of personal data, no framing, no foreign scripts.
+pub fn html_headers(resp: &mut HttpResponseBuilder) {
+    resp.content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ));
+}
+
+/// A 200 page response.
+pub fn page(html: String) -> HttpResponse {
+    let mut resp = HttpResponse::Ok();
+    html_headers(&mut resp);
+    resp.body(html)
+}
+
+/// A page answered with another status (e.g. a form shown again with its errors: 422).
+pub fn page_with_status(status: actix_web::http::StatusCode, html: String) -> HttpResponse {
+    let mut resp = HttpResponse::build(status);
+    html_headers(&mut resp);
+    resp.body(html)
+}
+
+/// A "See other" redirect after a successful form post.
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
+}
+
+/// Translate in the default language (for messages built in code).
+pub fn default_t(key: &str) -> String {
+    t(&DEFAULT_LANG, key)
+}

@@ -1,0 +1,35 @@
+//! Instants are stored in UTC and shown in the site's local time.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+/// `2026-11-26 22:30 (Asia/Bishkek)`; falls back to UTC for an unknown zone.
+pub fn local(at: &DateTime<Utc>, time_zone: &str) -> String {
+    match time_zone.parse::<Tz>() {
+        Ok(tz) => format!(
+            "{} ({time_zone})",
+            at.with_timezone(&tz).format("%Y-%m-%d %H:%M")
+        ),
+        Err(_) => format!("{} (UTC)", at.format("%Y-%m-%d %H:%M")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    #[test]
+    fn times_are_shown_in_the_sites_zone() {
+        let at = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 26, 16, 30, 0)
+            .unwrap();
+        assert_eq!(
+            super::local(&at, "Asia/Bishkek"),
+            "2026-11-26 22:30 (Asia/Bishkek)"
+        );
+        assert_eq!(
+            super::local(&at, "Europe/Lisbon"),
+            "2026-11-26 16:30 (Europe/Lisbon)"
+        );
+    }
+}
