@@ -38,6 +38,15 @@ pub fn t_args(lang: &LanguageIdentifier, key: &str, args: &[(&str, String)]) -> 
     LOCALES.lookup_with_args(lang, key, &map)
 }
 
+/// Look up a message with arguments already typed for Fluent (numbers select plural forms).
+pub fn t_values(
+    lang: &LanguageIdentifier,
+    key: &str,
+    args: &HashMap<std::borrow::Cow<'static, str>, FluentValue<'_>>,
+) -> String {
+    LOCALES.lookup_with_args(lang, key, args)
+}
+
 /// Pick the best language we have for an `Accept-Language` header.
 pub fn negotiate(accept_language: Option<&str>) -> LanguageIdentifier {
     let available: Vec<LanguageIdentifier> = LOCALES.locales().cloned().collect();

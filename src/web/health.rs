@@ -3,7 +3,7 @@
 use actix_web::{get, web, HttpResponse};
 use diesel::r2d2::R2D2Connection;
 
-use crate::db::DbError;
+use crate::db::{DatabaseUrl, DbError};
 use crate::web::errors::ApiError;
 use crate::web::AppState;
 
@@ -14,8 +14,17 @@ pub async fn live() -> HttpResponse {
 }
 
 /// The database answers: this instance can do useful work. 503 otherwise.
+///
+/// For SQLite the file must also still be at its path: an open connection keeps working on a
+/// deleted or unmounted file, and everything written there would be lost.
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if let DatabaseUrl::Sqlite { path, .. } = &state.config.database_url {
+        if !path.exists() {
+            tracing::warn!(path = %path.display(), "the SQLite database file is gone");
+            return Err(DbError::Unavailable("database file missing".into()).into());
+        }
+    }
     state
         .db(|conn| {
             conn.ping().map_err(DbError::from).map_err(|e| match e {

@@ -12,8 +12,9 @@ use rust_embed::RustEmbed;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::i18n::{t, t_args, DEFAULT_LANG};
+use crate::i18n::{t, t_values, DEFAULT_LANG};
 use crate::web::errors::Problem;
+use fluent_templates::fluent_bundle::FluentValue;
 
 #[derive(RustEmbed)]
 #[folder = "templates/"]
@@ -54,21 +55,23 @@ fn translate(
         .and_then(|l| l.as_str())
         .and_then(|l| l.parse().ok())
         .unwrap_or(DEFAULT_LANG);
-    let args: Vec<(&str, String)> = h
+    // Numbers stay numbers so that Fluent can choose plural forms ("1 result", "2 results").
+    let args: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> = h
         .hash()
         .iter()
         .map(|(k, v)| {
-            let text = match v.value() {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
+            let value = match v.value() {
+                Value::Number(n) => FluentValue::from(n.as_f64().unwrap_or_default()),
+                Value::String(s) => FluentValue::from(s.clone()),
+                other => FluentValue::from(other.to_string()),
             };
-            (*k, text)
+            (std::borrow::Cow::Owned((*k).to_string()), value)
         })
         .collect();
     let text = if args.is_empty() {
         t(&lang, key)
     } else {
-        t_args(&lang, key, &args)
+        t_values(&lang, key, &args)
     };
     out.write(&handlebars::html_escape(&text))?;
     Ok(())

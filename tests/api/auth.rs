@@ -1,0 +1,316 @@
+use onward::auth::Role;
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+#[actix_web::test]
+async fn api_calls_without_a_valid_token_get_401_problem_json() {
+    let app = spawn_app().await;
+    for auth in [
+        None,
+        Some("Bearer onw_not-a-token"),
+        Some("Basic YWRtaW46YWRtaW4="),
+    ] {
+        let mut req = Client::new().get(app.url("/api/v1/participants"));
+        if let Some(a) = auth {
+            req = req.header("Authorization", a);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{auth:?}");
+        assert_eq!(resp.headers()["content-type"], "application/problem+json");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["status"], 401);
+        assert_eq!(body["title"], "Not signed in");
+    }
+}
+
+#[actix_web::test]
+async fn pages_send_a_signed_out_browser_to_the_login_page_and_back() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Admin, None);
+    let client = browser();
+    let resp = client
+        .get(app.url("/participants?q=kg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        resp.headers()["location"],
+        "/login?next=%2Fparticipants%3Fq%3Dkg"
+    );
+    let page = client
+        .get(app.url("/login?next=%2Fparticipants%3Fq%3Dkg"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_value(&page, "csrf_token");
+    assert_eq!(hidden_value(&page, "next"), "/participants?q=kg");
+    let resp = client
+        .post(app.url("/login"))
+        .form(&[
+            ("email", user.email.as_str()),
+            ("password", PASSWORD),
+            ("csrf_token", &csrf),
+            ("next", "/participants?q=kg"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/participants?q=kg");
+    let list = client
+        .get(app.url("/participants?q=kg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn the_session_cookie_is_http_only_and_same_site_strict() {
+    let app = spawn_app().await;
+    app.site("S1", "Asia/Bishkek");
+    let user = app.user(Role::Coordinator, Some("S1"));
+    let (_, resp) = app.login(&user.email, PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("onward_session="))
+        .expect("session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http must not set Secure: {cookie}"
+    );
+}
+
+#[actix_web::test]
+async fn cookies_are_secure_when_onward_is_published_over_https() {
+    let app = spawn_app_with(&[("ONWARD_PUBLIC_URL", "https://onward.example.org/")]).await;
+    let user = app.user(Role::Admin, None);
+    let (_, resp) = app.login(&user.email, PASSWORD).await;
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("onward_session="))
+        .expect("session cookie");
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+#[actix_web::test]
+async fn a_wrong_password_is_refused_with_a_plain_message_and_audited() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Admin, None);
+    let (_, resp) = app.login(&user.email, "wrong-password-here").await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let html = resp.text().await.unwrap();
+    assert_eq!(
+        text_of(&html, "#login-message").unwrap(),
+        "The email address or password is not right. Check them and try again."
+    );
+    assert_eq!(
+        hidden_value(&html, "email"),
+        user.email,
+        "what was typed is kept"
+    );
+    assert_eq!(
+        hidden_value(&html, "password"),
+        "",
+        "the password is never sent back"
+    );
+    assert!(app.audit_actions().contains(&"login.failed".to_string()));
+}
+
+#[actix_web::test]
+async fn repeated_failures_lock_the_account_for_a_while_with_a_clear_message() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Admin, None);
+    for _ in 0..5 {
+        let (_, resp) = app.login(&user.email, "wrong-password-here").await;
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password is refused now.
+    let (_, resp) = app.login(&user.email, PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(resp.headers().contains_key("retry-after"));
+    let html = resp.text().await.unwrap();
+    let message = text_of(&html, "#login-message").unwrap();
+    assert!(
+        message.starts_with("Too many failed attempts for this account."),
+        "{message}"
+    );
+    assert!(message.contains("15 minutes"), "{message}");
+    // Another account from the same address still works.
+    let other = app.user(Role::Auditor, None);
+    let (_, resp) = app.login(&other.email, PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+}
+
+#[actix_web::test]
+async fn many_failures_from_one_address_are_throttled_across_accounts() {
+    let app = spawn_app().await;
+    for n in 0..20 {
+        let (_, resp) = app
+            .login(&format!("nobody{n}@onward.test"), "wrong-password-here")
+            .await;
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    }
+    let user = app.user(Role::Admin, None);
+    let (_, resp) = app.login(&user.email, PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let message = text_of(&resp.text().await.unwrap(), "#login-message").unwrap();
+    assert!(
+        message.starts_with("Too many failed attempts from this computer."),
+        "{message}"
+    );
+}
+
+#[actix_web::test]
+async fn a_login_without_the_forms_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Admin, None);
+    let client = browser();
+    let resp = client
+        .post(app.url("/login"))
+        .form(&[
+            ("email", user.email.as_str()),
+            ("password", PASSWORD),
+            ("csrf_token", "forged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .all(|c| !c.to_str().unwrap().starts_with("onward_session=")));
+}
+
+#[actix_web::test]
+async fn state_changing_forms_without_the_sessions_csrf_token_are_refused() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Admin, None);
+    let (client, _) = app.login(&user.email, PASSWORD).await;
+    let resp = client
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    // Still signed in.
+    let home = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn logging_out_ends_the_session_on_the_server() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Admin, None);
+    let (client, _) = app.login(&user.email, PASSWORD).await;
+    let home = client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_value(&home, "csrf_token");
+    let resp = client
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let again = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::SEE_OTHER,
+        "the old session must not work"
+    );
+    assert!(app.audit_actions().contains(&"logout".to_string()));
+}
+
+#[actix_web::test]
+async fn login_does_not_redirect_to_other_sites() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Admin, None);
+    let client = browser();
+    let page = client
+        .get(app.url("/login?next=//evil.example"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_value(&page, "csrf_token");
+    let resp = client
+        .post(app.url("/login"))
+        .form(&[
+            ("email", user.email.as_str()),
+            ("password", PASSWORD),
+            ("csrf_token", &csrf),
+            ("next", "https://evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["location"], "/");
+}
+
+#[actix_web::test]
+async fn each_role_sees_only_the_menu_entries_it_may_open() {
+    let app = spawn_app().await;
+    app.site("S1", "Asia/Bishkek");
+    for (role, participants, audit) in [
+        (Role::Admin, true, true),
+        (Role::Coordinator, true, false),
+        (Role::Mentor, true, false),
+        (Role::ProbationOfficer, true, false),
+        (Role::AgencyUser, false, false),
+        (Role::Auditor, false, true),
+    ] {
+        let site = (role == Role::Coordinator).then_some("S1");
+        let user = app.user(role, site);
+        let (client, _) = app.login(&user.email, PASSWORD).await;
+        let html = client
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            html.contains("href=\"/participants\""),
+            participants,
+            "{role}"
+        );
+        assert_eq!(html.contains("href=\"/audit\""), audit, "{role}");
+        let status = client
+            .get(app.url("/participants"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status == StatusCode::OK, participants, "{role}: {status}");
+        let status = client.get(app.url("/audit")).send().await.unwrap().status();
+        assert_eq!(status == StatusCode::OK, audit, "{role}: {status}");
+    }
+}

@@ -1,0 +1,267 @@
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use onward::auth::Role;
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+fn onward(args: &[&str], database_url: &str, stdin: Option<&str>) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onward"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("ONWARD_CONFIG", "/nonexistent")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run onward");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_malformed_database_url_stops_start_up_with_one_masked_line() {
+    let out = onward(&["migrate"], "mysql://bob:hunter2@db/onward", None);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("mysql://bob:****@db/onward"), "{stderr}");
+    assert!(!stderr.contains("hunter2"));
+}
+
+#[test]
+fn an_unreachable_database_stops_start_up_with_one_masked_line() {
+    let out = onward(
+        &["serve"],
+        "postgres://bob:hunter2@127.0.0.1:1/onward",
+        None,
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot use database postgres://bob:****@127.0.0.1:1/onward"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"));
+}
+
+#[actix_web::test]
+async fn users_and_tokens_made_on_the_command_line_work_in_the_api() {
+    let app = spawn_app().await;
+    app.site("KG-BSK", "Asia/Bishkek");
+    let out = onward(
+        &[
+            "user",
+            "add",
+            "--email",
+            "Nurgul@Example.org",
+            "--role",
+            "coordinator",
+            "--site",
+            "KG-BSK",
+            "--name",
+            "Nurgul O.",
+            "--password-stdin",
+        ],
+        &app.database_url,
+        Some("correct horse battery staple\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, resp) = app
+        .login("nurgul@example.org", "correct horse battery staple")
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let out = onward(
+        &["token", "create", "--email", "nurgul@example.org"],
+        &app.database_url,
+        None,
+    );
+    assert!(out.status.success());
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(token.starts_with("onw_"));
+    let resp = reqwest::Client::new()
+        .get(app.url("/api/v1/participants"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    // Only a hash of the token is stored.
+    use diesel::prelude::*;
+    use onward::db::schema::api_tokens;
+    let stored: Vec<String> = api_tokens::table
+        .select(api_tokens::token_hash)
+        .load(&mut *app.conn())
+        .unwrap();
+    assert!(!stored.iter().any(|h| h.contains(&token[4..])));
+    let _ = Role::Admin;
+}
+
+#[actix_web::test]
+async fn the_command_line_refuses_bad_users_with_a_clear_line() {
+    let app = spawn_app().await;
+    let cases: [(&[&str], Option<&str>, &str); 4] = [
+        (
+            &[
+                "user",
+                "add",
+                "--email",
+                "x@y.org",
+                "--role",
+                "warden",
+                "--password-stdin",
+            ],
+            Some("long enough password\n"),
+            "--role: 'warden' is not a role",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "--email",
+                "x@y.org",
+                "--role",
+                "mentor",
+                "--password-stdin",
+            ],
+            Some("short\n"),
+            "at least 12 characters",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "--email",
+                "x@y.org",
+                "--role",
+                "coordinator",
+                "--password-stdin",
+            ],
+            Some("long enough password\n"),
+            "the coordinator role needs --site",
+        ),
+        (
+            &["token", "create", "--email", "nobody@y.org"],
+            None,
+            "no active user has email nobody@y.org",
+        ),
+    ];
+    for (args, stdin, expected) in cases {
+        let out = onward(args, &app.database_url, stdin);
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["migrate", "--help"],
+        &["user", "add", "--help"],
+        &["token", "create", "--help"],
+        &["audit", "verify", "--help"],
+    ] {
+        let out = onward(args, "sqlite://unused.db", None);
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage:"),
+            "{args:?}"
+        );
+    }
+}
+
+/// Start `onward serve --demo` and collect what it prints until it is listening.
+fn serve_demo(database_url: &str) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onward"))
+        .args(["serve", "--demo"])
+        .env("DATABASE_URL", database_url)
+        .env("ONWARD_BIND", "127.0.0.1:0")
+        .env("ONWARD_CONFIG", "/nonexistent")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap() > 0 {
+        out.push_str(&line);
+        if line.starts_with("Demo data was loaded")
+            || (out.contains("auditor@onward.test") && line.trim().is_empty())
+        {
+            break;
+        }
+        line.clear();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    out
+}
+
+#[actix_web::test]
+async fn the_demo_loads_once_and_never_prints_old_passwords() {
+    let app = spawn_app().await;
+    let first = serve_demo(&app.database_url);
+    assert!(first.contains("Demo data loaded"), "{first}");
+    for role in [
+        "admin",
+        "coordinator",
+        "mentor",
+        "probation_officer",
+        "agency_user",
+        "auditor",
+    ] {
+        assert!(
+            first.lines().any(|l| l.trim_start().starts_with(role)),
+            "{role} login missing: {first}"
+        );
+    }
+    let admin_line = first
+        .lines()
+        .find(|l| l.contains("admin@onward.test"))
+        .unwrap();
+    let password = admin_line.split_whitespace().last().unwrap().to_string();
+    let second = serve_demo(&app.database_url);
+    assert!(
+        second.contains("Demo data was loaded on an earlier run"),
+        "{second}"
+    );
+    assert!(!second.contains(&password));
+    use diesel::prelude::*;
+    use onward::db::schema::{participants, sites};
+    let count: i64 = participants::table
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap();
+    assert_eq!(count, 50);
+    let zones: Vec<String> = sites::table
+        .order(sites::code)
+        .select(sites::time_zone)
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(zones, ["Asia/Bishkek", "Europe/Lisbon"]);
+    let (_, resp) = app.login("admin@onward.test", &password).await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "the printed password works"
+    );
+}

@@ -1,0 +1,319 @@
+//! `spawn_app`: the real Onward on port 0 against a fresh database — a SQLite file by default,
+//! or a new PostgreSQL database when `ONWARD_TEST_POSTGRES_URL` is set (dropped afterwards).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use diesel::prelude::*;
+use onward::auth::users::{self, EmailAddress, NewUser};
+use onward::auth::{tokens, Role, UserId};
+use onward::config::Config;
+use onward::db::{self, DbPool};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: DbPool,
+    pub database_url: String,
+    pub sqlite_path: Option<PathBuf>,
+    _dir: tempdir::TempDir,
+    pg: Option<(String, String)>,
+    counter: std::cell::Cell<u32>,
+}
+
+/// A tiny temporary directory (removed on drop) without another dependency.
+pub mod tempdir {
+    pub struct TempDir(pub std::path::PathBuf);
+    impl TempDir {
+        pub fn new() -> Self {
+            let p = std::env::temp_dir().join(format!("onward-test-{}", uuid::Uuid::new_v4()));
+            std::fs::create_dir_all(&p).expect("temp dir");
+            TempDir(p)
+        }
+    }
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+pub fn postgres_base() -> Option<String> {
+    std::env::var("ONWARD_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+fn with_database(base: &str, name: &str) -> String {
+    let mut url = url::Url::parse(base).expect("ONWARD_TEST_POSTGRES_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((base, name)) = &self.pg {
+            if let Ok(mut c) = PgConnection::establish(base) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut c);
+            }
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Spawn with extra configuration variables (e.g. `ONWARD_PUBLIC_URL`).
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let dir = tempdir::TempDir::new();
+    let (database_url, pg, sqlite_path) = match postgres_base() {
+        Some(base) => {
+            let name = format!("onward_test_{}", uuid::Uuid::new_v4().simple());
+            let mut c =
+                PgConnection::establish(&base).expect("connect to ONWARD_TEST_POSTGRES_URL");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut c)
+                .expect("create test database");
+            (with_database(&base, &name), Some((base, name)), None)
+        }
+        None => {
+            let path = dir.0.join("onward.db");
+            (format!("sqlite://{}", path.display()), None, Some(path))
+        }
+    };
+    let mut vars: HashMap<String, String> = HashMap::new();
+    vars.insert("DATABASE_URL".into(), database_url.clone());
+    vars.insert("ONWARD_BIND".into(), "127.0.0.1:0".into());
+    vars.insert("ONWARD_DB_POOL_SIZE".into(), "4".into());
+    for (k, v) in extra {
+        vars.insert((*k).into(), (*v).into());
+    }
+    let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
+    let pool = db::connect(&config.database_url, config.pool_size).expect("open test database");
+    db::run_migrations(&mut pool.get().expect("connection")).expect("migrate");
+    let state = onward::web::AppState {
+        pool: pool.clone(),
+        config,
+    };
+    let (server, addr) = onward::web::start(state).expect("start server");
+    actix_web::rt::spawn(server);
+    TestApp {
+        address: format!("http://{addr}"),
+        pool,
+        database_url,
+        sqlite_path,
+        _dir: dir,
+        pg,
+        counter: std::cell::Cell::new(0),
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects (tests look at them).
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+pub const PASSWORD: &str = "a-long-test-password";
+
+/// A user of the app, with an API token.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn conn(&self) -> db::PooledConnection {
+        self.pool.get().expect("connection")
+    }
+
+    /// A site, created directly (sites have no API yet).
+    pub fn site(&self, code: &str, zone: &str) -> i64 {
+        use onward::db::schema::sites;
+        let mut c = self.conn();
+        diesel::insert_into(sites::table)
+            .values((
+                sites::code.eq(code),
+                sites::name.eq(format!("Site {code}")),
+                sites::time_zone.eq(zone),
+                sites::created_at.eq(db::now()),
+            ))
+            .execute(&mut *c)
+            .expect("insert site");
+        sites::table
+            .filter(sites::code.eq(code))
+            .select(sites::id)
+            .first(&mut *c)
+            .expect("site id")
+    }
+
+    /// A user with `role` (at `site`, if given) and an API token.
+    pub fn user(&self, role: Role, site: Option<&str>) -> TestUser {
+        let n = self.counter.get() + 1;
+        self.counter.set(n);
+        let email = format!("{}{}@onward.test", role.as_str().replace('_', "."), n);
+        let mut c = self.conn();
+        let id = users::add(
+            &mut c,
+            &NewUser {
+                email: EmailAddress::parse(&email).expect("email"),
+                display_name: format!("{} {n}", role.as_str()),
+                role,
+                site_code: site.map(str::to_string),
+                password: PASSWORD.into(),
+            },
+        )
+        .expect("add user");
+        let token = tokens::create(&mut c, UserId(id.0)).expect("token");
+        TestUser {
+            id: id.0,
+            email,
+            token,
+        }
+    }
+
+    pub async fn get(&self, user: &TestUser, path: &str) -> Response {
+        Client::new()
+            .get(self.url(path))
+            .bearer_auth(&user.token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, user: &TestUser, path: &str, body: &Value) -> Response {
+        Client::new()
+            .post(self.url(path))
+            .bearer_auth(&user.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn put_json(
+        &self,
+        user: &TestUser,
+        path: &str,
+        version: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut req = Client::new()
+            .put(self.url(path))
+            .bearer_auth(&user.token)
+            .json(body);
+        if let Some(v) = version {
+            req = req.header("If-Match", v);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Create a participant as `user` and return its JSON (panics unless 201).
+    pub async fn participant(&self, user: &TestUser, body: Value) -> Value {
+        let resp = self.post_json(user, "/api/v1/participants", &body).await;
+        let status = resp.status();
+        let json: Value = resp.json().await.expect("json");
+        assert_eq!(status, StatusCode::CREATED, "{json}");
+        json
+    }
+
+    /// Log in through the login page with a fresh cookie-keeping client.
+    pub async fn login(&self, email: &str, password: &str) -> (Client, Response) {
+        let client = browser();
+        let page = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .expect("login page")
+            .text()
+            .await
+            .expect("html");
+        let csrf = hidden_value(&page, "csrf_token");
+        let resp = client
+            .post(self.url("/login"))
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", csrf.as_str()),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .expect("login");
+        (client, resp)
+    }
+
+    pub fn audit_actions(&self) -> Vec<String> {
+        use onward::db::schema::audit_events;
+        audit_events::table
+            .order(audit_events::id.asc())
+            .select(audit_events::action)
+            .load(&mut *self.conn())
+            .expect("audit")
+    }
+}
+
+/// The `value` of a hidden input named `name` in a page.
+pub fn hidden_value(html: &str, name: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(&format!("input[name=\"{name}\"]")).expect("selector");
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The visible text of the first element matching `css`.
+pub fn text_of(html: &str, css: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(css).expect("selector");
+    doc.select(&sel).next().map(|e| {
+        e.text()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+/// A valid participant body at `site_id`.
+pub fn participant_body(case_reference: &str, site_id: i64) -> Value {
+    json!({
+        "case_reference": case_reference,
+        "given_name": "Azamat",
+        "family_name": "Sultanov",
+        "date_of_birth": "1990-04-12",
+        "site_id": site_id,
+        "status": "in_custody",
+        "sentence_start": "2022-01-10",
+        "earliest_release_date": "2027-03-01",
+        "parole_eligibility_date": "2026-09-01",
+        "licence_end_date": "2029-03-01",
+    })
+}
+
+/// The fields named in a problem+json body.
+pub fn problem_fields(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,10 @@
+//! Black-box tests: the real server on port 0, a fresh database per test. `cargo test` runs them on
+//! SQLite; with `ONWARD_TEST_POSTGRES_URL` set the same tests run on PostgreSQL.
+
+mod audit;
+mod auth;
+mod authorization;
+mod cli;
+mod helpers;
+mod operations;
+mod participants;

@@ -1,0 +1,195 @@
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+#[actix_web::test]
+async fn liveness_and_readiness_answer_when_the_database_is_up() {
+    let app = spawn_app().await;
+    let live = Client::new()
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    let ready = Client::new()
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn readiness_answers_503_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    match &app.sqlite_path {
+        Some(path) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        None => {
+            // Drop the test database under the running app: its connections are terminated.
+            use diesel::prelude::*;
+            let base = postgres_base().unwrap();
+            let name = url::Url::parse(&app.database_url)
+                .unwrap()
+                .path()
+                .trim_start_matches('/')
+                .to_string();
+            let mut c = diesel::PgConnection::establish(&base).unwrap();
+            diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+                .execute(&mut c)
+                .unwrap();
+        }
+    }
+    let started = std::time::Instant::now();
+    let ready = Client::new()
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "a dead database must fail fast"
+    );
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], 503);
+    let text = body.to_string().to_lowercase();
+    assert!(
+        !text.contains("sqlite") && !text.contains("postgres") && !text.contains("diesel"),
+        "{text}"
+    );
+}
+
+#[actix_web::test]
+async fn every_response_carries_a_request_id_and_a_sane_incoming_one_is_kept() {
+    let app = spawn_app().await;
+    let resp = Client::new()
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
+    let id = resp
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(id.len() >= 32, "{id}");
+    let resp = Client::new()
+        .get(app.url("/health/live"))
+        .header("X-Request-Id", "trace-12345678")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["x-request-id"], "trace-12345678");
+    let resp = Client::new()
+        .get(app.url("/health/live"))
+        .header("X-Request-Id", "<script>")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(resp.headers()["x-request-id"], "<script>");
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let app = spawn_app().await;
+    let admin = app.user(onward::auth::Role::Admin, None);
+    app.get(&admin, "/api/v1/participants/12345").await;
+    let text = Client::new()
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("onward_http_requests_total"), "{text}");
+    assert!(
+        text.contains("endpoint=\"/api/v1/participants/{id}\""),
+        "{text}"
+    );
+    assert!(text.contains("status=\"404\""), "{text}");
+    assert!(
+        text.contains("onward_http_requests_duration_seconds_bucket"),
+        "{text}"
+    );
+}
+
+#[actix_web::test]
+async fn openapi_lists_every_api_route_and_swagger_ui_is_served() {
+    let app = spawn_app().await;
+    let spec: Value = Client::new()
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let expected = [
+        ("/api/v1/participants", "get"),
+        ("/api/v1/participants", "post"),
+        ("/api/v1/participants/{id}", "get"),
+        ("/api/v1/participants/{id}", "put"),
+        ("/api/v1/audit-events", "get"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            spec["paths"][path][method].is_object(),
+            "{method} {path} missing from the spec"
+        );
+    }
+    let documented: usize = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        documented,
+        expected.len(),
+        "the spec documents routes this test does not know: {}",
+        spec["paths"]
+    );
+    // Each documented route exists (answers 401 without a token, not 404).
+    for (path, method) in expected {
+        let url = app.url(&path.replace("{id}", "1"));
+        let resp = Client::new()
+            .request(method.to_uppercase().parse().unwrap(), url)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+    }
+    let docs = Client::new()
+        .get(app.url("/api/docs/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(docs.status(), StatusCode::OK);
+    assert!(
+        docs.text().await.unwrap().contains("swagger"),
+        "Swagger UI page"
+    );
+}
+
+#[actix_web::test]
+async fn unknown_api_paths_answer_problem_json_and_unknown_pages_a_page() {
+    let app = spawn_app().await;
+    let resp = Client::new()
+        .get(app.url("/api/v1/nothing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let resp = Client::new().get(app.url("/nothing")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert!(resp.text().await.unwrap().contains("<h1>Not found</h1>"));
+}
