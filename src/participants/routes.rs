@@ -576,7 +576,7 @@ async fn update_page(
             form.version = Some(current.version.to_string());
             let message = pages::default_t("participant-conflict");
             let errors = [FieldError {
-                field: "version".into(),
+                field: "conflict".into(),
                 message,
             }];
             render_form(
