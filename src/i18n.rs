@@ -46,20 +46,3 @@ pub fn t_values(
 ) -> String {
     LOCALES.lookup_with_args(lang, key, args)
 }
-
-/// Pick the best language we have for an `Accept-Language` header.
-pub fn negotiate(accept_language: Option<&str>) -> LanguageIdentifier {
-    let available: Vec<LanguageIdentifier> = LOCALES.locales().cloned().collect();
-    let Some(header) = accept_language else {
-        return DEFAULT_LANG;
-    };
-    for part in header.split(',') {
-        let tag = part.split(';').next().unwrap_or("").trim();
-        if let Ok(wanted) = tag.parse::<LanguageIdentifier>() {
-            if let Some(found) = available.iter().find(|l| l.language == wanted.language) {
-                return found.clone();
-            }
-        }
-    }
-    DEFAULT_LANG
-}

@@ -26,11 +26,16 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn chromium() -> (Driver, Client, std::path::PathBuf) {
-    let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let driver_bin =
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     let port = free_port();
     let driver = Driver(
         Command::new(driver_bin)
@@ -55,7 +60,11 @@ async fn chromium() -> (Driver, Client, std::path::PathBuf) {
     );
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..50 {
-        if let Ok(client) = ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+        if let Ok(client) = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
             return (driver, client, profile);
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -72,7 +81,12 @@ async fn screenshot(c: &Client, name: &str) {
 
 /// The text of `css`, waiting a little for the page that a click or submit loads.
 async fn text(c: &Client, css: &str) -> String {
-    match c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await {
+    match c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+    {
         Ok(e) => e.text().await.unwrap(),
         Err(_) => {
             screenshot(c, "failure").await;
@@ -89,52 +103,130 @@ async fn a_coordinator_finds_a_participant_meets_a_conflict_and_saves() {
     let admin = app.user(Role::Admin, None);
     let coordinator = app.user(Role::Coordinator, Some("KG-BSK"));
     for n in 1..=3 {
-        app.participant(&admin, participant_body(&format!("KG-2026-{n:05}"), site)).await;
+        app.participant(&admin, participant_body(&format!("KG-2026-{n:05}"), site))
+            .await;
     }
     let mut body = participant_body("KG-2026-00042", site);
     body["family_name"] = json!("Toktogulov");
-    let id = app.participant(&admin, body.clone()).await["id"].as_i64().unwrap();
+    let id = app.participant(&admin, body.clone()).await["id"]
+        .as_i64()
+        .unwrap();
 
     let (_driver, c, profile) = chromium().await;
     c.goto(&app.url("/")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().starts_with("/login"));
-    c.find(Locator::Id("email")).await.unwrap().send_keys(&coordinator.email).await.unwrap();
-    c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(&coordinator.email)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
     screenshot(&c, "01-login").await;
-    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("form[action='/login'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert!(text(&c, "h1").await.starts_with("Hello,"));
 
-    c.find(Locator::LinkText("Participants")).await.unwrap().click().await.unwrap();
+    c.find(Locator::LinkText("Participants"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert_eq!(text(&c, "#result-count").await, "4 results");
-    c.find(Locator::Id("q")).await.unwrap().send_keys("toktog").await.unwrap();
-    c.find(Locator::Css("form[role=search] button")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("q"))
+        .await
+        .unwrap()
+        .send_keys("toktog")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[role=search] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert_eq!(text(&c, "#result-count").await, "1 result");
     screenshot(&c, "02-search").await;
-    c.find(Locator::LinkText("KG-2026-00042")).await.unwrap().click().await.unwrap();
+    c.find(Locator::LinkText("KG-2026-00042"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert!(text(&c, "h1").await.contains("Toktogulov, Azamat"));
 
-    c.find(Locator::LinkText("Edit")).await.unwrap().click().await.unwrap();
+    c.find(Locator::LinkText("Edit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     // Meanwhile, someone else changes the record.
     let mut theirs = body.clone();
     theirs["given_name"] = json!("Bakyt");
-    let resp = app.put_json(&admin, &format!("/api/v1/participants/{id}"), Some("\"1\""), &theirs).await;
+    let resp = app
+        .put_json(
+            &admin,
+            &format!("/api/v1/participants/{id}"),
+            Some("\"1\""),
+            &theirs,
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     let family = c.find(Locator::Id("family_name")).await.unwrap();
     family.clear().await.unwrap();
     family.send_keys("Toktogulova").await.unwrap();
-    c.find(Locator::Css("form[novalidate] button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("form[novalidate] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let errors = text(&c, "#form-errors").await;
-    assert!(errors.contains("Someone else saved this participant"), "{errors}");
+    assert!(
+        errors.contains("Someone else saved this participant"),
+        "{errors}"
+    );
     assert!(text(&c, "#conflict").await.contains("Bakyt"));
-    let kept = c.find(Locator::Id("family_name")).await.unwrap().prop("value").await.unwrap();
-    assert_eq!(kept.as_deref(), Some("Toktogulova"), "what was typed is kept");
+    let kept = c
+        .find(Locator::Id("family_name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.as_deref(),
+        Some("Toktogulova"),
+        "what was typed is kept"
+    );
     screenshot(&c, "03-conflict").await;
 
-    c.find(Locator::Css("form[novalidate] button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("form[novalidate] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let heading = text(&c, "h1").await;
     assert!(heading.contains("Toktogulova, Azamat"), "{heading}");
     screenshot(&c, "04-saved").await;
-    let stored: serde_json::Value = app.get(&admin, &format!("/api/v1/participants/{id}")).await.json().await.unwrap();
+    let stored: serde_json::Value = app
+        .get(&admin, &format!("/api/v1/participants/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(stored["family_name"], "Toktogulova");
     assert_eq!(stored["version"], 3);
     c.close().await.unwrap();
