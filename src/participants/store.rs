@@ -276,6 +276,45 @@ fn replace_people(conn: &mut DbConnection, id: i64, p: &ValidParticipant) -> Res
     Ok(())
 }
 
+/// The columns a participant's details fill, on insert and on update alike.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = participants, treat_none_as_null = true)]
+struct ParticipantFields<'a> {
+    case_reference: &'a str,
+    given_name: &'a str,
+    family_name: &'a str,
+    date_of_birth: NaiveDate,
+    site_id: i64,
+    status: &'static str,
+    sentence_start: Option<NaiveDate>,
+    earliest_release_date: Option<NaiveDate>,
+    parole_eligibility_date: Option<NaiveDate>,
+    licence_end_date: Option<NaiveDate>,
+    restricted: bool,
+    probation_officer_id: Option<i64>,
+    search_text: String,
+}
+
+impl<'a> From<&'a ValidParticipant> for ParticipantFields<'a> {
+    fn from(p: &'a ValidParticipant) -> Self {
+        Self {
+            case_reference: p.case_reference.as_str(),
+            given_name: p.given_name.as_str(),
+            family_name: p.family_name.as_str(),
+            date_of_birth: p.date_of_birth,
+            site_id: p.site_id,
+            status: p.status.as_str(),
+            sentence_start: p.sentence_start,
+            earliest_release_date: p.earliest_release_date,
+            parole_eligibility_date: p.parole_eligibility_date,
+            licence_end_date: p.licence_end_date,
+            restricted: p.restricted,
+            probation_officer_id: p.probation_officer_id,
+            search_text: p.search_text(),
+        }
+    }
+}
+
 /// Insert a new participant; returns its id. The caller runs this in a transaction.
 pub fn insert(
     conn: &mut DbConnection,
@@ -284,19 +323,7 @@ pub fn insert(
     let at = now();
     diesel::insert_into(participants::table)
         .values((
-            participants::case_reference.eq(p.case_reference.as_str()),
-            participants::given_name.eq(p.given_name.as_str()),
-            participants::family_name.eq(p.family_name.as_str()),
-            participants::date_of_birth.eq(p.date_of_birth),
-            participants::site_id.eq(p.site_id),
-            participants::status.eq(p.status.as_str()),
-            participants::sentence_start.eq(p.sentence_start),
-            participants::earliest_release_date.eq(p.earliest_release_date),
-            participants::parole_eligibility_date.eq(p.parole_eligibility_date),
-            participants::licence_end_date.eq(p.licence_end_date),
-            participants::restricted.eq(p.restricted),
-            participants::probation_officer_id.eq(p.probation_officer_id),
-            participants::search_text.eq(p.search_text()),
+            ParticipantFields::from(p),
             participants::version.eq(1),
             participants::created_at.eq(at),
             participants::updated_at.eq(at),
@@ -325,19 +352,7 @@ pub fn update_if_version(
             .filter(participants::version.eq(expected_version)),
     )
     .set((
-        participants::case_reference.eq(p.case_reference.as_str()),
-        participants::given_name.eq(p.given_name.as_str()),
-        participants::family_name.eq(p.family_name.as_str()),
-        participants::date_of_birth.eq(p.date_of_birth),
-        participants::site_id.eq(p.site_id),
-        participants::status.eq(p.status.as_str()),
-        participants::sentence_start.eq(p.sentence_start),
-        participants::earliest_release_date.eq(p.earliest_release_date),
-        participants::parole_eligibility_date.eq(p.parole_eligibility_date),
-        participants::licence_end_date.eq(p.licence_end_date),
-        participants::restricted.eq(p.restricted),
-        participants::probation_officer_id.eq(p.probation_officer_id),
-        participants::search_text.eq(p.search_text()),
+        ParticipantFields::from(p),
         participants::version.eq(expected_version + 1),
         participants::updated_at.eq(now()),
     ))
