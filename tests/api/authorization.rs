@@ -167,13 +167,40 @@ async fn only_admins_and_coordinators_may_add_participants() {
     }
 }
 
+/// The participant form's fields for a JSON body as the API takes it.
+fn form_fields(body: &Value, csrf: &str, version: i32) -> Vec<(String, String)> {
+    let mut fields = vec![
+        ("csrf_token".to_string(), csrf.to_string()),
+        ("version".to_string(), version.to_string()),
+    ];
+    for (k, v) in body.as_object().unwrap() {
+        match v {
+            Value::Array(ids) => fields.extend(ids.iter().map(|id| (k.clone(), id.to_string()))),
+            Value::Bool(true) => fields.push((k.clone(), "on".into())),
+            Value::Bool(false) => {}
+            Value::String(s) => fields.push((k.clone(), s.clone())),
+            other => fields.push((k.clone(), other.to_string())),
+        }
+    }
+    fields
+}
+
 #[actix_web::test]
 async fn participant_pages_follow_the_same_scope() {
     let w = world().await;
     let records = [w.own, w.other, w.restricted];
-    for (who, user) in &w.users {
+    for (n, (who, user)) in w.users.iter().enumerate() {
         let (reads, updates) = expectations(who);
         let (client, _) = w.app.login(&user.email, PASSWORD).await;
+        let home = client
+            .get(w.app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden_value(&home, "csrf_token");
         for (i, id) in records.iter().enumerate() {
             let status = client
                 .get(w.app.url(&format!("/participants/{id}")))
@@ -197,6 +224,45 @@ async fn participant_pages_follow_the_same_scope() {
                 updates[i],
                 "{who} opening the edit page of record {i}"
             );
+            let fields = form_fields(&w.bodies[i], &csrf, version_of(&w.app, *id));
+            let status = client
+                .post(w.app.url(&format!("/participants/{id}")))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            let expected = if updates[i] == 200 { 303 } else { updates[i] };
+            assert_eq!(
+                status.as_u16(),
+                expected,
+                "{who} saving the form of record {i}"
+            );
         }
+        let status = client
+            .get(w.app.url("/participants/new"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        let may_create = matches!(*who, "admin" | "coordinator" | "named coordinator");
+        assert_eq!(
+            status.as_u16(),
+            if may_create { 200 } else { 403 },
+            "{who} opening the new participant page"
+        );
+        let body = participant_body(&format!("KG-2028-{:05}", n + 1), w.site_a);
+        let status = client
+            .post(w.app.url("/participants"))
+            .form(&form_fields(&body, &csrf, 0))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(
+            status.as_u16(),
+            if may_create { 303 } else { 403 },
+            "{who} adding a participant by form"
+        );
     }
 }
