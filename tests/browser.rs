@@ -79,6 +79,30 @@ async fn screenshot(c: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
+/// Click something that loads a new page, and wait until the new page has replaced the old one
+/// (the old document's root goes stale) and finished loading.
+async fn click_and_load(c: &Client, target: Locator<'_>) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    c.find(target).await.unwrap().click().await.unwrap();
+    for _ in 0..100 {
+        if old.tag_name().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..100 {
+        let state = c
+            .execute("return document.readyState", vec![])
+            .await
+            .unwrap();
+        if state == "complete" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the page did not finish loading");
+}
+
 /// The text of `css`, waiting a little for the page that a click or submit loads.
 async fn text(c: &Client, css: &str) -> String {
     match c
@@ -128,20 +152,10 @@ async fn a_coordinator_finds_a_participant_meets_a_conflict_and_saves() {
         .await
         .unwrap();
     screenshot(&c, "01-login").await;
-    c.find(Locator::Css("form[action='/login'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_load(&c, Locator::Css("form[action='/login'] button")).await;
     assert!(text(&c, "h1").await.starts_with("Hello,"));
 
-    c.find(Locator::LinkText("Participants"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_load(&c, Locator::LinkText("Participants")).await;
     assert_eq!(text(&c, "#result-count").await, "4 results");
     c.find(Locator::Id("q"))
         .await
@@ -149,28 +163,13 @@ async fn a_coordinator_finds_a_participant_meets_a_conflict_and_saves() {
         .send_keys("toktog")
         .await
         .unwrap();
-    c.find(Locator::Css("form[role=search] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_load(&c, Locator::Css("form[role=search] button")).await;
     assert_eq!(text(&c, "#result-count").await, "1 result");
     screenshot(&c, "02-search").await;
-    c.find(Locator::LinkText("KG-2026-00042"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_load(&c, Locator::LinkText("KG-2026-00042")).await;
     assert!(text(&c, "h1").await.contains("Toktogulov, Azamat"));
 
-    c.find(Locator::LinkText("Edit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_load(&c, Locator::LinkText("Edit")).await;
     // Meanwhile, someone else changes the record.
     let mut theirs = body.clone();
     theirs["given_name"] = json!("Bakyt");
@@ -186,12 +185,7 @@ async fn a_coordinator_finds_a_participant_meets_a_conflict_and_saves() {
     let family = c.find(Locator::Id("family_name")).await.unwrap();
     family.clear().await.unwrap();
     family.send_keys("Toktogulova").await.unwrap();
-    c.find(Locator::Css("form[novalidate] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_load(&c, Locator::Css("form[novalidate] button[type=submit]")).await;
     let errors = text(&c, "#form-errors").await;
     assert!(
         errors.contains("Someone else saved this participant"),
@@ -212,12 +206,7 @@ async fn a_coordinator_finds_a_participant_meets_a_conflict_and_saves() {
     );
     screenshot(&c, "03-conflict").await;
 
-    c.find(Locator::Css("form[novalidate] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_and_load(&c, Locator::Css("form[novalidate] button[type=submit]")).await;
     let heading = text(&c, "h1").await;
     assert!(heading.contains("Toktogulova, Azamat"), "{heading}");
     screenshot(&c, "04-saved").await;

@@ -2,6 +2,7 @@
 //! and login throttling. Other areas receive an [`Actor`] and decide what that actor may see.
 
 pub mod extract;
+pub mod login;
 pub mod passwords;
 pub mod routes;
 pub mod sessions;

@@ -6,11 +6,12 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::audit::{self, Event, Who};
+use crate::audit::{self, Who};
 use crate::auth::extract::constant_time_eq;
-use crate::auth::throttle::{self, Throttled};
+use crate::auth::login::{self as attempts, LoginOutcome};
+use crate::auth::throttle::Throttled;
 use crate::auth::tokens::random_secret;
-use crate::auth::{passwords, sessions, users, Actor, PageActor, RequestMeta, Role, UserId};
+use crate::auth::{sessions, Actor, PageActor, RequestMeta, Role};
 use crate::db::DbError;
 use crate::i18n::{t_args, DEFAULT_LANG};
 use crate::participants::access;
@@ -54,10 +55,15 @@ fn cookie<'a>(state: &AppState, name: &'a str, value: String) -> Cookie<'a> {
         .finish()
 }
 
-/// Only local paths are followed after login, never another site.
-fn safe_next(next: Option<&str>) -> String {
+/// Only local paths are followed after login, never another site. Browsers ignore tabs and
+/// newlines in URLs and treat `\` like `/`, so `/\t/evil.example` would be `//evil.example`.
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c.is_control() || c == '\\') =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),
@@ -113,16 +119,6 @@ struct LoginForm {
     next: Option<String>,
 }
 
-/// The outcome of checking a login, decided in one database round.
-enum LoginOutcome {
-    Success {
-        user: UserId,
-        session: sessions::NewSession,
-    },
-    WrongCredentials,
-    Throttled(Throttled),
-}
-
 #[post("/login")]
 async fn login(
     state: web::Data<AppState>,
@@ -131,7 +127,8 @@ async fn login(
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     let next = safe_next(form.next.as_deref());
-    let email = form.email.trim().to_lowercase();
+    // Bounded: whatever is typed here is written to the audit trail.
+    let email: String = form.email.trim().to_lowercase().chars().take(254).collect();
     let cookie_csrf = req
         .cookie(LOGIN_CSRF_COOKIE)
         .map(|c| c.value().to_string())
@@ -152,46 +149,7 @@ async fn login(
     let hours = state.config.session_hours;
     let (e, m) = (email.clone(), meta.clone());
     let outcome = state
-        .db(move |conn| -> Result<LoginOutcome, DbError> {
-            if let Some(t) = throttle::check(conn, &e, m.ip.as_deref())? {
-                audit::record(
-                    conn,
-                    &Who::anonymous(&e, &m),
-                    login_event("login.throttled", &e),
-                )?;
-                return Ok(LoginOutcome::Throttled(t));
-            }
-            let user = users::find_by_email(conn, &e)?.filter(|u| u.active);
-            let ok = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
-                Some(hash) => passwords::verify(&password, hash),
-                None => {
-                    passwords::burn_time(&password);
-                    false
-                }
-            };
-            match user {
-                Some(user) if ok => {
-                    let session = sessions::start(conn, UserId(user.id), hours)?;
-                    let who = Who {
-                        user_id: Some(user.id),
-                        ..Who::anonymous(&e, &m)
-                    };
-                    audit::record(conn, &who, login_event(throttle::SUCCEEDED, &e))?;
-                    Ok(LoginOutcome::Success {
-                        user: UserId(user.id),
-                        session,
-                    })
-                }
-                _ => {
-                    audit::record(
-                        conn,
-                        &Who::anonymous(&e, &m),
-                        login_event(throttle::FAILED, &e),
-                    )?;
-                    Ok(LoginOutcome::WrongCredentials)
-                }
-            }
-        })
+        .db(move |conn| attempts::attempt(conn, &e, &password, &m, hours))
         .await?;
     match outcome {
         LoginOutcome::Success { user, session } => {
@@ -237,16 +195,6 @@ async fn login(
     }
 }
 
-fn login_event(action: &'static str, email: &str) -> Event {
-    Event {
-        action,
-        entity_type: "user",
-        entity_id: Some(email.to_string()),
-        participant_id: None,
-        detail: None,
-    }
-}
-
 #[derive(Debug, Deserialize)]
 struct LogoutForm {
     #[serde(default)]
@@ -271,7 +219,7 @@ async fn logout(
     state
         .db(move |conn| -> Result<(), DbError> {
             sessions::end(conn, &value)?;
-            audit::record(conn, &who, login_event("logout", &email))
+            audit::record(conn, &who, attempts::event("logout", &email))
         })
         .await?;
     let mut resp = redirect("/login");
@@ -296,4 +244,25 @@ async fn home(actor: PageActor) -> HttpResponse {
         json!({ "greeting": greeting, "role_key": format!("role-{}", actor.0.role.as_str()) }),
     );
     page(html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/participants?q=kg")), "/participants?q=kg");
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "https://evil.example/",
+            "/\r\nSet-Cookie: x",
+            "evil",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

@@ -181,18 +181,29 @@ pub fn mask_password(raw: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    /// Whether opening may create a missing SQLite file. Only the first open at start-up may:
+    /// a file that disappears later must make Onward unready, not be replaced by an empty one.
+    may_create: bool,
 }
 
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+        Self {
+            url,
+            may_create: false,
+        }
     }
 
     fn open(&self) -> Result<DbConnection, ConnectionError> {
         match &self.url {
             DatabaseUrl::Postgres { url } => Ok(DbConnection::Pg(PgConnection::establish(url)?)),
             DatabaseUrl::Sqlite { path, .. } => {
-                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                let target = if self.may_create {
+                    path.to_string_lossy().into_owned()
+                } else {
+                    sqlite_uri_must_exist(path)
+                };
+                let mut conn = SqliteConnection::establish(&target)?;
                 // WAL lets readers work while one writer writes; busy_timeout makes writers queue
                 // instead of failing at once; foreign keys are off by default in SQLite.
                 conn.batch_execute(
@@ -245,8 +256,13 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, OpenError> {
         }
     }
     let manager = ConnectionManager::new(url.clone());
-    // Try once by hand so that the error says why (r2d2 would only say "timed out").
-    let mut first = manager.open().map_err(|e| fail(one_line(&e.to_string())))?;
+    // Try once by hand so that the error says why (r2d2 would only say "timed out"); this first
+    // open also creates a new SQLite file.
+    let creator = ConnectionManager {
+        may_create: true,
+        ..manager.clone()
+    };
+    let mut first = creator.open().map_err(|e| fail(one_line(&e.to_string())))?;
     first.ping().map_err(|e| fail(one_line(&e.to_string())))?;
     drop(first);
     r2d2::Pool::builder()
@@ -256,6 +272,20 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, OpenError> {
         .test_on_check_out(true)
         .build(manager)
         .map_err(|e| fail(one_line(&e.to_string())))
+}
+
+/// A SQLite URI that opens `path` only if it exists (`mode=rw` never creates).
+fn sqlite_uri_must_exist(path: &std::path::Path) -> String {
+    let mut escaped = String::new();
+    for ch in path.to_string_lossy().chars() {
+        match ch {
+            '%' => escaped.push_str("%25"),
+            '?' => escaped.push_str("%3f"),
+            '#' => escaped.push_str("%23"),
+            c => escaped.push(c),
+        }
+    }
+    format!("file:{escaped}?mode=rw")
 }
 
 fn one_line(s: &str) -> String {
@@ -308,6 +338,21 @@ pub fn lock_for_write(conn: &mut DbConnection, key: i64) -> Result<(), DbError> 
         }
     }
     Ok(())
+}
+
+/// A transaction for work that changes data and audits it. It takes the audit chain's write lock
+/// before anything else: on SQLite the transaction is then a writer from its first statement (a
+/// read-then-write transaction would fail with a stale snapshot when another commit came between),
+/// and on PostgreSQL it queues behind other writers instead of racing them.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<DbError> + From<DieselError>,
+{
+    conn.transaction(|conn| {
+        lock_for_write(conn, lock_keys::AUDIT_CHAIN)?;
+        work(conn)
+    })
 }
 
 /// The current instant, in UTC, at the microsecond precision both backends store.

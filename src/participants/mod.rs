@@ -7,12 +7,11 @@ pub mod routes;
 pub mod store;
 
 use actix_web::http::StatusCode;
-use diesel::Connection;
 use serde_json::json;
 
 use crate::audit::{self, Event, Who};
 use crate::auth::{Actor, Role};
-use crate::db::{DbConnection, DbError};
+use crate::db::{self, DbConnection, DbError};
 use crate::i18n::{t_args, DEFAULT_LANG};
 use crate::web::errors::{FieldErrors, Problem};
 use crate::web::paging::Page;
@@ -67,8 +66,10 @@ impl From<ParticipantError> for Problem {
     }
 }
 
+/// The latest date it is anywhere on Earth (UTC+14), so that a date of birth entered "today" at
+/// any site is never refused as being in the future.
 fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+    (chrono::Utc::now() + chrono::Duration::hours(14)).date_naive()
 }
 
 /// Search the participants `actor` may see; the search itself is audited.
@@ -136,7 +137,7 @@ pub fn create(
     }
     let mut valid = input.validate(today()).map_err(ParticipantError::Invalid)?;
     keep_actor_named(actor, &mut valid);
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
         store::check_references(conn, actor, &valid)?;
         let id = store::insert(conn, &valid)?;
         audit::record(
@@ -164,20 +165,23 @@ pub fn update(
     expected_version: Option<i32>,
     input: &ParticipantInput,
 ) -> Result<ParticipantView, ParticipantError> {
-    let current = store::visible_row(conn, actor, id)?;
-    if !access::may_edit(actor, current.site_id) {
-        return Err(ParticipantError::Forbidden);
-    }
-    let expected = expected_version.ok_or(ParticipantError::VersionRequired)?;
-    let mut valid = input.validate(today()).map_err(ParticipantError::Invalid)?;
-    keep_actor_named(actor, &mut valid);
-    if actor.role == Role::Coordinator && valid.site_id != current.site_id {
-        // Moving a participant to another site is a transfer, for an admin.
-        let mut errors = FieldErrors::default();
-        errors.add("site_id", "error-own-site-only");
-        return Err(ParticipantError::Invalid(errors));
-    }
-    conn.transaction(|conn| {
+    db::write_transaction(conn, |conn| {
+        // Read under the write lock, so that the checks and the audited changes are about the
+        // version being replaced.
+        let current = store::visible_row(conn, actor, id)?;
+        if !access::may_edit(actor, current.site_id) {
+            return Err(ParticipantError::Forbidden);
+        }
+        let expected = expected_version.ok_or(ParticipantError::VersionRequired)?;
+        let input = store::keep_unsent_people(conn, &current, input)?;
+        let mut valid = input.validate(today()).map_err(ParticipantError::Invalid)?;
+        keep_actor_named(actor, &mut valid);
+        if actor.role == Role::Coordinator && valid.site_id != current.site_id {
+            // Moving a participant to another site is a transfer, for an admin.
+            let mut errors = FieldErrors::default();
+            errors.add("site_id", "error-own-site-only");
+            return Err(ParticipantError::Invalid(errors));
+        }
         store::check_references(conn, actor, &valid)?;
         if !store::update_if_version(conn, id, expected, &valid)? {
             let now_version = store::visible_row(conn, actor, id)?.version;
@@ -195,7 +199,7 @@ pub fn update(
                 entity_type: "participant",
                 entity_id: Some(id.0.to_string()),
                 participant_id: Some(id.0),
-                detail: Some(json!({ "changed": changed, "version": expected + 1 })),
+                detail: Some(json!({ "changed": changed, "version": expected.saturating_add(1) })),
             },
         )?;
         let row = store::visible_row(conn, actor, id)?;

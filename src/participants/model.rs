@@ -138,14 +138,27 @@ pub struct ParticipantInput {
     pub parole_eligibility_date: Option<String>,
     /// `YYYY-MM-DD`.
     pub licence_end_date: Option<String>,
-    /// Only named staff may see a restricted participant.
+    /// Only named staff may see a restricted participant. On update, leaving it out keeps the
+    /// stored value.
     pub restricted: Option<bool>,
-    /// Users with the mentor role.
+    /// Users with the mentor role. On update, leaving it out keeps the stored mentors.
     pub mentor_ids: Option<Vec<i64>>,
-    /// A user with the probation_officer role.
-    pub probation_officer_id: Option<i64>,
-    /// Staff allowed to see a restricted participant.
+    /// A user with the probation_officer role, or `null` for nobody. On update, leaving it out
+    /// keeps the stored officer.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub probation_officer_id: Option<Option<i64>>,
+    /// Staff allowed to see a restricted participant. On update, leaving it out keeps them.
     pub named_staff_ids: Option<Vec<i64>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// A participant's details after every field was checked.
@@ -322,7 +335,7 @@ impl ParticipantInput {
             licence_end_date: licence_end,
             restricted: self.restricted.unwrap_or(false),
             mentor_ids,
-            probation_officer_id: self.probation_officer_id,
+            probation_officer_id: self.probation_officer_id.flatten(),
             named_staff_ids: named,
         })
     }

@@ -355,7 +355,7 @@ impl ParticipantForm {
             licence_end_date: self.licence_end_date.clone(),
             restricted: Some(self.restricted.is_some()),
             mentor_ids: Some(mentor_ids),
-            probation_officer_id,
+            probation_officer_id: Some(probation_officer_id),
             named_staff_ids: Some(named_staff_ids),
         };
         errors.into_result(|| input)
@@ -568,7 +568,8 @@ async fn update_page(
             )
             .await
         }
-        Err(ParticipantError::Stale { .. }) => {
+        // A form always carries its version; one that lost it is treated like a stale one.
+        Err(ParticipantError::Stale { .. }) | Err(ParticipantError::VersionRequired) => {
             // Keep what was typed, show what is stored now, and base a second save on it.
             let who = Who::actor(&actor.0, &meta);
             let a = actor.0.clone();

@@ -10,7 +10,9 @@ use crate::db::schema::{
 };
 use crate::db::{like_pattern, now, DbConnection, DbError};
 use crate::participants::access;
-use crate::participants::model::{ParticipantId, ParticipantRow, ValidParticipant};
+use crate::participants::model::{
+    ParticipantId, ParticipantInput, ParticipantRow, ValidParticipant,
+};
 use crate::participants::ParticipantError;
 use crate::web::errors::FieldErrors;
 use crate::web::paging::Page;
@@ -353,7 +355,7 @@ pub fn update_if_version(
     )
     .set((
         ParticipantFields::from(p),
-        participants::version.eq(expected_version + 1),
+        participants::version.eq(expected_version.saturating_add(1)),
         participants::updated_at.eq(now()),
     ))
     .execute(conn)
@@ -366,15 +368,44 @@ pub fn update_if_version(
 
 fn duplicate_reference(e: DbError) -> ParticipantError {
     match e {
-        DbError::Constraint(ref m)
-            if m.contains("case_reference") || m.contains("participants") =>
-        {
+        DbError::Constraint(ref m) if m.contains("case_reference") => {
             let mut errors = FieldErrors::default();
             errors.add("case_reference", "error-case-reference-taken");
             ParticipantError::Invalid(errors)
         }
         other => ParticipantError::Db(other),
     }
+}
+
+/// On update, the people and the restriction a client did not send keep their stored values:
+/// leaving `restricted` out must never lift a restriction.
+pub fn keep_unsent_people(
+    conn: &mut DbConnection,
+    current: &ParticipantRow,
+    input: &ParticipantInput,
+) -> Result<ParticipantInput, DbError> {
+    let mut input = input.clone();
+    input.restricted.get_or_insert(current.restricted);
+    input
+        .probation_officer_id
+        .get_or_insert(current.probation_officer_id);
+    if input.mentor_ids.is_none() {
+        input.mentor_ids = Some(
+            participant_mentors::table
+                .filter(participant_mentors::participant_id.eq(current.id))
+                .select(participant_mentors::user_id)
+                .load(conn)?,
+        );
+    }
+    if input.named_staff_ids.is_none() {
+        input.named_staff_ids = Some(
+            participant_access::table
+                .filter(participant_access::participant_id.eq(current.id))
+                .select(participant_access::user_id)
+                .load(conn)?,
+        );
+    }
+    Ok(input)
 }
 
 /// Choices for the participant form.

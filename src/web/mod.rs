@@ -122,13 +122,17 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
 }
 
 /// Malformed query strings and path segments: 422 naming what was wrong, or 404 for paths.
-fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+fn query_error(err: actix_web::error::QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
     let mut p = Problem::invalid(Default::default());
     p.errors.push(errors::FieldError {
         field: "query".into(),
         message: err.to_string(),
     });
-    ApiError(p).into()
+    if req.path().starts_with("/api/") {
+        ApiError(p).into()
+    } else {
+        PageError(p).into()
+    }
 }
 
 fn path_error(_err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {

@@ -209,3 +209,15 @@ async fn the_audit_page_filters_and_shows_local_times() {
     assert!(!html.contains("<td>participant.read</td>"));
     assert!(html.contains("(Asia/Bishkek)"));
 }
+
+#[actix_web::test]
+async fn removing_the_record_of_the_newest_row_is_noticed() {
+    let app = spawn_app().await;
+    history(&app).await;
+    diesel::sql_query("DELETE FROM settings WHERE key = 'audit-head'")
+        .execute(&mut *app.conn())
+        .unwrap();
+    let out = verify(&app);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("audit-head"));
+}

@@ -314,3 +314,23 @@ async fn each_role_sees_only_the_menu_entries_it_may_open() {
         assert_eq!(status == StatusCode::OK, audit, "{role}: {status}");
     }
 }
+
+#[actix_web::test]
+async fn parallel_wrong_passwords_cannot_slip_under_the_limit() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Admin, None);
+    let attempts = (0..10).map(|_| {
+        let (app, email) = (&app, user.email.clone());
+        async move { app.login(&email, "wrong-password-here").await.1.status() }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, refused), (5, 5), "{statuses:?}");
+}

@@ -449,3 +449,114 @@ async fn a_form_with_errors_is_shown_again_with_what_was_typed() {
         .unwrap();
     assert!(page.contains("KG-2026-00077 — Usenov, Ulan"), "{page}");
 }
+
+#[actix_web::test]
+async fn an_update_that_leaves_out_people_and_the_restriction_keeps_them() {
+    let app = spawn_app().await;
+    let site = app.site("KG-BSK", "Asia/Bishkek");
+    let coordinator = app.user(Role::Coordinator, Some("KG-BSK"));
+    let mentor = app.user(Role::Mentor, None);
+    let officer = app.user(Role::ProbationOfficer, None);
+    let mut body = participant_body("KG-2026-00042", site);
+    body["restricted"] = json!(true);
+    body["mentor_ids"] = json!([mentor.id]);
+    body["probation_officer_id"] = json!(officer.id);
+    body["named_staff_ids"] = json!([mentor.id]);
+    let created = app.participant(&coordinator, body).await;
+    let path = format!("/api/v1/participants/{}", created["id"]);
+    let mut partial = participant_body("KG-2026-00042", site);
+    partial["status"] = json!("released");
+    let resp = app
+        .put_json(&coordinator, &path, Some("\"1\""), &partial)
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let p: Value = resp.json().await.unwrap();
+    assert_eq!(p["status"], "released");
+    assert_eq!(
+        p["restricted"], true,
+        "leaving the flag out never lifts a restriction"
+    );
+    assert_eq!(p["mentors"][0]["id"], mentor.id);
+    assert_eq!(p["probation_officer"]["id"], officer.id);
+    assert_eq!(p["named_staff"].as_array().unwrap().len(), 2);
+    // Explicit values still replace them.
+    let mut explicit = partial.clone();
+    explicit["restricted"] = json!(false);
+    explicit["mentor_ids"] = json!([]);
+    explicit["probation_officer_id"] = Value::Null;
+    let p: Value = app
+        .put_json(&coordinator, &path, Some("\"2\""), &explicit)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(p["restricted"], false);
+    assert_eq!(p["mentors"], json!([]));
+    assert_eq!(p["probation_officer"], Value::Null);
+}
+
+#[actix_web::test]
+async fn concurrent_saves_of_one_version_let_exactly_one_through() {
+    let app = spawn_app().await;
+    let site = app.site("KG-BSK", "Asia/Bishkek");
+    let admin = app.user(Role::Admin, None);
+    let created = app
+        .participant(&admin, participant_body("KG-2026-00042", site))
+        .await;
+    let path = format!("/api/v1/participants/{}", created["id"]);
+    let saves = (0..8).map(|n| {
+        let mut body = participant_body("KG-2026-00042", site);
+        body["family_name"] = json!(format!("Name{n}"));
+        let (app, admin, path) = (&app, &admin, &path);
+        async move {
+            app.put_json(admin, path, Some("\"1\""), &body)
+                .await
+                .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(saves).await;
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let conflicts = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((ok, conflicts), (1, 7), "{statuses:?}");
+    // And parallel creations all succeed.
+    let creations = (1..=8).map(|n| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.post_json(
+                admin,
+                "/api/v1/participants",
+                &participant_body(&format!("KG-2026-{n:05}"), site),
+            )
+            .await
+            .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(creations).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::CREATED),
+        "{statuses:?}"
+    );
+}
+
+#[actix_web::test]
+async fn an_absurd_version_is_just_stale() {
+    let app = spawn_app().await;
+    let site = app.site("KG-BSK", "Asia/Bishkek");
+    let admin = app.user(Role::Admin, None);
+    let created = app
+        .participant(&admin, participant_body("KG-2026-00042", site))
+        .await;
+    let path = format!("/api/v1/participants/{}", created["id"]);
+    let resp = app
+        .put_json(
+            &admin,
+            &path,
+            Some("\"2147483647\""),
+            &participant_body("KG-2026-00042", site),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+}
