@@ -265,3 +265,54 @@ async fn the_demo_loads_once_and_never_prints_old_passwords() {
         "the printed password works"
     );
 }
+
+#[actix_web::test]
+async fn logs_are_json_lines_carrying_the_request_id_when_asked() {
+    use std::io::{BufRead, BufReader, Read};
+    let app = spawn_app().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onward"))
+        .args(["serve"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("ONWARD_BIND", "127.0.0.1:0")
+        .env("ONWARD_LOG_FORMAT", "json")
+        .env("ONWARD_CONFIG", "/nonexistent")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .trim()
+        .rsplit("listening on ")
+        .next()
+        .unwrap()
+        .trim_end_matches(')')
+        .to_string();
+    let resp = reqwest::Client::new()
+        .get(format!("http://{addr}/health/live"))
+        .header("X-Request-Id", "json-log-check-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    child.kill().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    child.wait().unwrap();
+    let line = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["span"]["request_id"] == "json-log-check-1")
+        .unwrap_or_else(|| panic!("no JSON log line with the request id in: {stderr}"));
+    assert_eq!(line["status"], 200);
+    assert_eq!(line["span"]["path"], "/health/live");
+}
