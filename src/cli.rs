@@ -33,6 +33,11 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage sites (prisons and probation offices).
+    Site {
+        #[command(subcommand)]
+        command: SiteCommand,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -47,6 +52,21 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SiteCommand {
+    /// Add a site.
+    Add {
+        /// A short code such as KG-BSK, used by `user add --site`.
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// IANA time zone, such as Asia/Bishkek or Europe/Lisbon.
+        #[arg(long)]
+        time_zone: String,
     },
 }
 
@@ -120,6 +140,37 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             println!(
                 "{n} migration(s) applied to {}",
                 config.database_url.masked()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Site {
+            command:
+                SiteCommand::Add {
+                    code,
+                    name,
+                    time_zone,
+                },
+        } => {
+            let pool = open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let id = crate::sites::add(&mut conn, &code, &name, &time_zone)
+                .map_err(|e| e.to_string())?;
+            audit::record(
+                &mut conn,
+                &Who::command_line(),
+                Event {
+                    action: "site.create",
+                    entity_type: "site",
+                    entity_id: Some(id.0.to_string()),
+                    participant_id: None,
+                    detail: Some(serde_json::json!({ "code": code.trim().to_ascii_uppercase() })),
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            println!(
+                "site {} added with id {}",
+                code.trim().to_ascii_uppercase(),
+                id.0
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use crate::audit::{self, Event, Who};
 use crate::auth::users::{self, EmailAddress, NewUser};
 use crate::auth::{passwords, Role};
-use crate::db::schema::{settings, sites};
+use crate::db::schema::settings;
 use crate::db::{lock_for_write, lock_keys, now, DbConnection, DbError};
 use crate::participants::model::{CaseReference, ParticipantStatus, PersonName, ValidParticipant};
 
@@ -71,7 +71,7 @@ pub fn load(conn: &mut DbConnection) -> Result<Option<Vec<DemoLogin>>, DemoError
 }
 
 fn load_everything(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError> {
-    let at = now();
+    let mut site_ids = std::collections::HashMap::new();
     for (code, name, zone) in [
         (
             "KG-BSK",
@@ -80,14 +80,9 @@ fn load_everything(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError>
         ),
         ("PT-LIS", "Lisbon Central Prison", "Europe/Lisbon"),
     ] {
-        diesel::insert_into(sites::table)
-            .values((
-                sites::code.eq(code),
-                sites::name.eq(name),
-                sites::time_zone.eq(zone),
-                sites::created_at.eq(at),
-            ))
-            .execute(conn)?;
+        let id = crate::sites::add(conn, code, name, zone)
+            .map_err(|e| DemoError::Other(e.to_string()))?;
+        site_ids.insert(code, id.0);
     }
     let people = [
         (Role::Admin, "admin@onward.test", "Aibek Sadykov", None),
@@ -160,14 +155,8 @@ fn load_everything(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError>
             password,
         });
     }
-    let site_id = |code: &str, conn: &mut DbConnection| -> Result<i64, DbError> {
-        Ok(sites::table
-            .filter(sites::code.eq(code))
-            .select(sites::id)
-            .first(conn)?)
-    };
-    let bishkek = site_id("KG-BSK", conn)?;
-    let lisbon = site_id("PT-LIS", conn)?;
+    let bishkek = site_ids["KG-BSK"];
+    let lisbon = site_ids["PT-LIS"];
 
     // A fixed seed keeps the demo the same from one installation to the next.
     let mut rng = StdRng::seed_from_u64(42);

@@ -9,5 +9,6 @@ pub mod db;
 pub mod demo;
 pub mod i18n;
 pub mod participants;
+pub mod sites;
 pub mod telemetry;
 pub mod web;

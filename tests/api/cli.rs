@@ -174,6 +174,7 @@ fn every_command_has_help() {
         &["--help"][..],
         &["serve", "--help"],
         &["migrate", "--help"],
+        &["site", "add", "--help"],
         &["user", "add", "--help"],
         &["token", "create", "--help"],
         &["audit", "verify", "--help"],
@@ -315,4 +316,99 @@ async fn logs_are_json_lines_carrying_the_request_id_when_asked() {
         .unwrap_or_else(|| panic!("no JSON log line with the request id in: {stderr}"));
     assert_eq!(line["status"], 200);
     assert_eq!(line["span"]["path"], "/health/live");
+}
+
+#[actix_web::test]
+async fn a_fresh_installation_gets_its_sites_and_first_admin_from_the_command_line() {
+    let app = spawn_app().await;
+    let out = onward(
+        &[
+            "site",
+            "add",
+            "--code",
+            "kg-osh",
+            "--name",
+            "Osh Colony No. 5",
+            "--time-zone",
+            "Asia/Bishkek",
+        ],
+        &app.database_url,
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("site KG-OSH added"));
+    let again = onward(
+        &[
+            "site",
+            "add",
+            "--code",
+            "KG-OSH",
+            "--name",
+            "Again",
+            "--time-zone",
+            "Asia/Bishkek",
+        ],
+        &app.database_url,
+        None,
+    );
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("a site with code KG-OSH already exists")
+    );
+    let bad = onward(
+        &[
+            "site",
+            "add",
+            "--code",
+            "X",
+            "--name",
+            "Y",
+            "--time-zone",
+            "Mars/Olympus",
+        ],
+        &app.database_url,
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--code 'X'"));
+    let bad = onward(
+        &[
+            "site",
+            "add",
+            "--code",
+            "KG-X",
+            "--name",
+            "Y",
+            "--time-zone",
+            "Mars/Olympus",
+        ],
+        &app.database_url,
+        None,
+    );
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("'Mars/Olympus' is not an IANA time zone")
+    );
+    let out = onward(
+        &[
+            "user",
+            "add",
+            "--email",
+            "coord@osh.test",
+            "--role",
+            "coordinator",
+            "--site",
+            "KG-OSH",
+            "--password-stdin",
+        ],
+        &app.database_url,
+        Some("a-long-enough-password\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

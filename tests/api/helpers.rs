@@ -139,24 +139,11 @@ impl TestApp {
         self.pool.get().expect("connection")
     }
 
-    /// A site, created directly (sites have no API yet).
+    /// A site (sites have no API yet: they are added like `onward site add` does).
     pub fn site(&self, code: &str, zone: &str) -> i64 {
-        use onward::db::schema::sites;
-        let mut c = self.conn();
-        diesel::insert_into(sites::table)
-            .values((
-                sites::code.eq(code),
-                sites::name.eq(format!("Site {code}")),
-                sites::time_zone.eq(zone),
-                sites::created_at.eq(db::now()),
-            ))
-            .execute(&mut *c)
-            .expect("insert site");
-        sites::table
-            .filter(sites::code.eq(code))
-            .select(sites::id)
-            .first(&mut *c)
-            .expect("site id")
+        onward::sites::add(&mut self.conn(), code, &format!("Site {code}"), zone)
+            .expect("add site")
+            .0
     }
 
     /// A user with `role` (at `site`, if given) and an API token.
