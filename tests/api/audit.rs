@@ -197,14 +197,7 @@ async fn the_audit_page_filters_and_shows_local_times() {
     history(&app).await;
     let auditor = app.user(Role::Auditor, None);
     let (client, _) = app.login(&auditor.email, PASSWORD).await;
-    let html = client
-        .get(app.url("/audit?action=participant.update"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page(&client, app.url("/audit?action=participant.update")).await;
     assert!(html.contains("participant.update"));
     assert!(!html.contains("<td>participant.read</td>"));
     assert!(html.contains("(Asia/Bishkek)"));

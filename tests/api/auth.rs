@@ -40,14 +40,7 @@ async fn pages_send_a_signed_out_browser_to_the_login_page_and_back() {
         resp.headers()["location"],
         "/login?next=%2Fparticipants%3Fq%3Dkg"
     );
-    let page = client
-        .get(app.url("/login?next=%2Fparticipants%3Fq%3Dkg"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page(&client, app.url("/login?next=%2Fparticipants%3Fq%3Dkg")).await;
     let csrf = hidden_value(&page, "csrf_token");
     assert_eq!(hidden_value(&page, "next"), "/participants?q=kg");
     let resp = client
@@ -221,14 +214,7 @@ async fn logging_out_ends_the_session_on_the_server() {
     let app = spawn_app().await;
     let user = app.user(Role::Admin, None);
     let (client, _) = app.login(&user.email, PASSWORD).await;
-    let home = client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = page(&client, app.url("/")).await;
     let csrf = hidden_value(&home, "csrf_token");
     let resp = client
         .post(app.url("/logout"))
@@ -251,14 +237,7 @@ async fn login_does_not_redirect_to_other_sites() {
     let app = spawn_app().await;
     let user = app.user(Role::Admin, None);
     let client = browser();
-    let page = client
-        .get(app.url("/login?next=//evil.example"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page(&client, app.url("/login?next=//evil.example")).await;
     let csrf = hidden_value(&page, "csrf_token");
     let resp = client
         .post(app.url("/login"))
@@ -289,14 +268,7 @@ async fn each_role_sees_only_the_menu_entries_it_may_open() {
         let site = (role == Role::Coordinator).then_some("S1");
         let user = app.user(role, site);
         let (client, _) = app.login(&user.email, PASSWORD).await;
-        let html = client
-            .get(app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = page(&client, app.url("/")).await;
         assert_eq!(
             html.contains("href=\"/participants\""),
             participants,

@@ -192,14 +192,7 @@ async fn participant_pages_follow_the_same_scope() {
     for (n, (who, user)) in w.users.iter().enumerate() {
         let (reads, updates) = expectations(who);
         let (client, _) = w.app.login(&user.email, PASSWORD).await;
-        let home = client
-            .get(w.app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let home = page(&client, w.app.url("/")).await;
         let csrf = hidden_value(&home, "csrf_token");
         for (i, id) in records.iter().enumerate() {
             let status = client

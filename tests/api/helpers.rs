@@ -304,3 +304,15 @@ pub fn problem_fields(body: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The HTML of a page fetched by a (signed-in) browser client.
+pub async fn page(client: &Client, url: String) -> String {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("html")
+}

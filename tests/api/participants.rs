@@ -275,37 +275,16 @@ async fn the_participant_pages_list_show_and_edit_with_a_conflict_check() {
         .await;
     let id = created["id"].as_i64().unwrap();
     let (client, _) = app.login(&coordinator.email, PASSWORD).await;
-    let list = client
-        .get(app.url("/participants?q=sultanov"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = page(&client, app.url("/participants?q=sultanov")).await;
     assert!(list.contains("KG-2026-00042"));
     assert_eq!(text_of(&list, "#result-count").unwrap(), "1 result");
-    let detail = client
-        .get(app.url(&format!("/participants/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let detail = page(&client, app.url(&format!("/participants/{id}"))).await;
     assert!(detail.contains("Sultanov"));
     assert!(
         detail.contains("(Asia/Bishkek)"),
         "times are shown in the site's zone"
     );
-    let form = client
-        .get(app.url(&format!("/participants/{id}/edit")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = page(&client, app.url(&format!("/participants/{id}/edit"))).await;
     let csrf = hidden_value(&form, "csrf_token");
     assert_eq!(hidden_value(&form, "version"), "1");
     // Someone else saves first.
@@ -387,14 +366,7 @@ async fn a_form_with_errors_is_shown_again_with_what_was_typed() {
     let site = app.site("KG-BSK", "Asia/Bishkek");
     let coordinator = app.user(Role::Coordinator, Some("KG-BSK"));
     let (client, _) = app.login(&coordinator.email, PASSWORD).await;
-    let form = client
-        .get(app.url("/participants/new"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = page(&client, app.url("/participants/new")).await;
     let csrf = hidden_value(&form, "csrf_token");
     let resp = client
         .post(app.url("/participants"))
@@ -439,14 +411,7 @@ async fn a_form_with_errors_is_shown_again_with_what_was_typed() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let location = resp.headers()["location"].to_str().unwrap().to_string();
-    let page = client
-        .get(app.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page(&client, app.url(&location)).await;
     assert!(page.contains("KG-2026-00077 — Usenov, Ulan"), "{page}");
 }
 
