@@ -1,14 +1,17 @@
 //! Onward: rehabilitation-programme and exit-plan manager for prison and probation services.
 //! See ARCHITECTURE.md for the areas and how a request flows through them.
 
+pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod enrolments;
 pub mod i18n;
 pub mod participants;
+pub mod programmes;
 pub mod sites;
 pub mod telemetry;
 pub mod web;

@@ -14,7 +14,7 @@ use crate::web::paging::{Page, Paged};
 use crate::web::AppState;
 
 pub fn api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_api);
+    cfg.service(list_audit_events);
 }
 
 pub fn pages(cfg: &mut web::ServiceConfig) {
@@ -92,7 +92,7 @@ impl AuditQuery {
     )
 )]
 #[get("/audit-events")]
-async fn list_api(
+async fn list_audit_events(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
     query: web::Query<AuditQuery>,

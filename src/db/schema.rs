@@ -105,10 +105,148 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    programmes (id) {
+        id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        description -> Text,
+        session_count -> Integer,
+        min_attendance_percent -> Integer,
+        absence_alert_after -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cohorts (id) {
+        id -> BigInt,
+        programme_id -> BigInt,
+        site_id -> BigInt,
+        name -> Text,
+        capacity -> Integer,
+        start_date -> Date,
+        status -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cohort_facilitators (cohort_id, user_id) {
+        cohort_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    site_holidays (site_id, holiday) {
+        site_id -> BigInt,
+        holiday -> Date,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    cohort_sessions (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        room -> Text,
+        facilitator_id -> Nullable<BigInt>,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        requested_by -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    enrolments (id) {
+        id -> BigInt,
+        participant_id -> BigInt,
+        cohort_id -> BigInt,
+        status -> Text,
+        assessment_outcome -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    enrolment_events (id) {
+        id -> BigInt,
+        enrolment_id -> BigInt,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        assessment_outcome -> Nullable<Text>,
+        reason -> Text,
+        actor_user_id -> Nullable<BigInt>,
+        actor_label -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attendance (session_id, participant_id) {
+        session_id -> BigInt,
+        participant_id -> BigInt,
+        mark -> Text,
+        late_minutes -> Nullable<Integer>,
+        not_held_reason -> Nullable<Text>,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    absence_alerts (id) {
+        id -> BigInt,
+        enrolment_id -> BigInt,
+        participant_id -> BigInt,
+        cohort_id -> BigInt,
+        streak -> Integer,
+        raised_at -> Timestamp,
+        acknowledged_by -> Nullable<BigInt>,
+        cleared_at -> Nullable<Timestamp>,
+        cleared_reason -> Nullable<Text>,
+        notified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        cohort_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> sites (site_id));
 diesel::joinable!(participants -> sites (site_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(cohorts -> programmes (programme_id));
+diesel::joinable!(cohorts -> sites (site_id));
+diesel::joinable!(cohort_sessions -> cohorts (cohort_id));
+diesel::joinable!(enrolments -> cohorts (cohort_id));
+diesel::joinable!(enrolments -> participants (participant_id));
+diesel::joinable!(attendance -> cohort_sessions (session_id));
+diesel::joinable!(attendance -> participants (participant_id));
+diesel::joinable!(absence_alerts -> participants (participant_id));
+diesel::joinable!(absence_alerts -> cohorts (cohort_id));
+diesel::joinable!(enrolment_events -> enrolments (enrolment_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     sites,
@@ -120,4 +258,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     participant_access,
     audit_events,
     settings,
+    programmes,
+    cohorts,
+    cohort_facilitators,
+    site_holidays,
+    cohort_sessions,
+    enrolments,
+    enrolment_events,
+    attendance,
+    absence_alerts,
+    calendar_feeds,
 );

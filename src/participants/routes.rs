@@ -19,10 +19,10 @@ use crate::web::paging::{Page, Paged};
 use crate::web::AppState;
 
 pub fn api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_api)
-        .service(create_api)
-        .service(read_api)
-        .service(update_api);
+    cfg.service(list_participants)
+        .service(create_participant)
+        .service(read_participant)
+        .service(update_participant);
 }
 
 pub fn pages(cfg: &mut web::ServiceConfig) {
@@ -73,7 +73,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<i32>, Problem> {
     )
 )]
 #[get("/participants")]
-async fn list_api(
+async fn list_participants(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
     meta: RequestMeta,
@@ -106,7 +106,7 @@ async fn list_api(
     )
 )]
 #[get("/participants/{id}")]
-async fn read_api(
+async fn read_participant(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
     meta: RequestMeta,
@@ -133,7 +133,7 @@ async fn read_api(
     )
 )]
 #[post("/participants")]
-async fn create_api(
+async fn create_participant(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
     meta: RequestMeta,
@@ -168,7 +168,7 @@ async fn create_api(
     )
 )]
 #[put("/participants/{id}")]
-async fn update_api(
+async fn update_participant(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
     meta: RequestMeta,

@@ -55,6 +55,8 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// Extra headers (e.g. `Retry-After`).
     pub retry_after: Option<u64>,
+    /// Problem-specific members (RFC 9457 extensions), e.g. the `clashes` of a double booking.
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -65,6 +67,7 @@ impl Problem {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            extensions: serde_json::Map::new(),
         }
     }
     pub fn not_found() -> Self {
@@ -126,6 +129,7 @@ impl Problem {
             } else {
                 Some(&self.errors)
             },
+            extensions: &self.extensions,
         }
     }
 }
@@ -159,6 +163,9 @@ pub struct ProblemBody<'a> {
     pub detail: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<&'a Vec<FieldError>>,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extensions: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 /// A problem answered as `application/problem+json` (API routes).

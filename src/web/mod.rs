@@ -85,6 +85,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// Every `/api/v1` route of every area.
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::participants::routes::api(cfg);
+    crate::programmes::routes::api(cfg);
+    crate::enrolments::routes::api(cfg);
+    crate::attendance::routes::api(cfg);
     crate::audit::routes::api(cfg);
 }
 

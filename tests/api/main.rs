@@ -8,3 +8,4 @@ mod cli;
 mod helpers;
 mod operations;
 mod participants;
+mod programmes;

@@ -1,0 +1,10 @@
+DROP TABLE calendar_feeds;
+DROP TABLE absence_alerts;
+DROP TABLE attendance;
+DROP TABLE enrolment_events;
+DROP TABLE enrolments;
+DROP TABLE cohort_sessions;
+DROP TABLE site_holidays;
+DROP TABLE cohort_facilitators;
+DROP TABLE cohorts;
+DROP TABLE programmes;

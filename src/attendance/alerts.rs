@@ -1,0 +1,221 @@
+//! Absence alerts: N consecutive unexcused absences in a cohort (N per programme) raise one
+//! alert; it clears when acknowledged or when the participant attends again. Alerts are shown to
+//! the coordinator and on the participant's page. Emailing them comes with the reminders: the
+//! outbox will pick up alerts whose `notified_at` is empty ([`awaiting_notification`]).
+
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::audit::{self, Event, Who};
+use crate::auth::Actor;
+use crate::db::schema::{
+    absence_alerts, attendance, cohort_sessions, cohorts, enrolments, participants, programmes,
+};
+use crate::db::{self, now, DbConnection, DbError};
+use crate::participants::access as participant_access;
+use crate::programmes::{access, ProgrammeError};
+
+/// An open (or cleared) alert as shown.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AlertView {
+    pub id: i64,
+    pub participant_id: i64,
+    pub case_reference: String,
+    pub cohort_id: i64,
+    pub cohort_name: String,
+    /// Consecutive unexcused absences when raised.
+    pub streak: i32,
+    pub raised_at: chrono::DateTime<Utc>,
+    pub cleared_reason: Option<String>,
+}
+
+/// Re-check one participant's streak in one cohort after their marks changed.
+pub fn evaluate(
+    conn: &mut DbConnection,
+    cohort_id: i64,
+    participant_id: i64,
+) -> Result<(), DbError> {
+    let threshold: i32 = cohorts::table
+        .inner_join(programmes::table)
+        .filter(cohorts::id.eq(cohort_id))
+        .select(programmes::absence_alert_after)
+        .first(conn)?;
+    let marks: Vec<(String, Option<String>)> = attendance::table
+        .inner_join(cohort_sessions::table)
+        .filter(cohort_sessions::cohort_id.eq(cohort_id))
+        .filter(attendance::participant_id.eq(participant_id))
+        .order(cohort_sessions::starts_at.desc())
+        .select((attendance::mark, attendance::not_held_reason))
+        .load(conn)?;
+    // Sessions that did not happen for reasons that are nobody's fault neither count nor break.
+    let counted: Vec<&str> = marks
+        .iter()
+        .filter(|(m, r)| !(m == "did_not_happen" && r.as_deref() != Some("participant_choice")))
+        .map(|(m, _)| {
+            if m == "did_not_happen" {
+                "unexcused"
+            } else {
+                m.as_str()
+            }
+        })
+        .collect();
+    let streak = counted.iter().take_while(|m| **m == "unexcused").count() as i32;
+    let attended_last = matches!(counted.first(), Some(&"present") | Some(&"late"));
+    let enrolment_id: i64 = enrolments::table
+        .filter(enrolments::cohort_id.eq(cohort_id))
+        .filter(enrolments::participant_id.eq(participant_id))
+        .select(enrolments::id)
+        .first(conn)?;
+    let open: Option<i64> = absence_alerts::table
+        .filter(absence_alerts::enrolment_id.eq(enrolment_id))
+        .filter(absence_alerts::cleared_at.is_null())
+        .select(absence_alerts::id)
+        .first(conn)
+        .optional()?;
+    match open {
+        Some(id) if attended_last => {
+            diesel::update(absence_alerts::table.find(id))
+                .set((
+                    absence_alerts::cleared_at.eq(now()),
+                    absence_alerts::cleared_reason.eq("attended"),
+                ))
+                .execute(conn)?;
+        }
+        None if streak >= threshold => {
+            diesel::insert_into(absence_alerts::table)
+                .values((
+                    absence_alerts::enrolment_id.eq(enrolment_id),
+                    absence_alerts::participant_id.eq(participant_id),
+                    absence_alerts::cohort_id.eq(cohort_id),
+                    absence_alerts::streak.eq(streak),
+                    absence_alerts::raised_at.eq(now()),
+                ))
+                .execute(conn)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+type AlertRow = (
+    i64,
+    i64,
+    String,
+    i64,
+    String,
+    i32,
+    NaiveDateTime,
+    Option<String>,
+);
+
+fn to_view(r: AlertRow) -> AlertView {
+    AlertView {
+        id: r.0,
+        participant_id: r.1,
+        case_reference: r.2,
+        cohort_id: r.3,
+        cohort_name: r.4,
+        streak: r.5,
+        raised_at: Utc.from_utc_datetime(&r.6),
+        cleared_reason: r.7,
+    }
+}
+
+/// Open alerts about participants and cohorts `actor` may see (optionally one participant's).
+pub fn open_for(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    participant_id: Option<i64>,
+) -> Result<Vec<AlertView>, DbError> {
+    let mut q = absence_alerts::table
+        .inner_join(participants::table)
+        .inner_join(cohorts::table)
+        .filter(absence_alerts::cleared_at.is_null())
+        .into_boxed();
+    if let Some(p) = participant_id {
+        q = q.filter(absence_alerts::participant_id.eq(p));
+    }
+    let rows: Vec<AlertRow> = q
+        .order(absence_alerts::raised_at.desc())
+        .limit(500)
+        .select((
+            absence_alerts::id,
+            absence_alerts::participant_id,
+            participants::case_reference,
+            absence_alerts::cohort_id,
+            cohorts::name,
+            absence_alerts::streak,
+            absence_alerts::raised_at,
+            absence_alerts::cleared_reason,
+        ))
+        .load(conn)?;
+    // Scope in a second step: boxed scope queries cannot be nested through MultiConnection.
+    let people: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let cohort_ids: Vec<i64> = rows.iter().map(|r| r.3).collect();
+    let visible_people: Vec<i64> = participant_access::visible_to(actor)
+        .filter(participants::id.eq_any(people))
+        .select(participants::id)
+        .load(conn)?;
+    let visible_cohorts: Vec<i64> = access::visible_cohorts(actor)
+        .filter(cohorts::id.eq_any(cohort_ids))
+        .select(cohorts::id)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| visible_people.contains(&r.1) && visible_cohorts.contains(&r.3))
+        .map(to_view)
+        .collect())
+}
+
+/// Acknowledge an alert (clears it), by someone who manages the cohort's site.
+pub fn acknowledge(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+) -> Result<(), ProgrammeError> {
+    db::write_transaction(conn, |conn| {
+        let alert = open_for(conn, actor, None)?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(ProgrammeError::NotFound)?;
+        let site: i64 = cohorts::table
+            .find(alert.cohort_id)
+            .select(cohorts::site_id)
+            .first(conn)
+            .map_err(DbError::from)?;
+        if !access::may_manage(actor, site) {
+            return Err(ProgrammeError::Forbidden);
+        }
+        diesel::update(absence_alerts::table.find(id))
+            .set((
+                absence_alerts::cleared_at.eq(now()),
+                absence_alerts::cleared_reason.eq("acknowledged"),
+                absence_alerts::acknowledged_by.eq(actor.id.0),
+            ))
+            .execute(conn)
+            .map_err(DbError::from)?;
+        audit::record(
+            conn,
+            who,
+            Event {
+                action: "alert.acknowledge",
+                entity_type: "absence_alert",
+                entity_id: Some(id.to_string()),
+                participant_id: Some(alert.participant_id),
+                detail: None,
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// The seam for email: alerts raised but not yet sent to anyone.
+pub fn awaiting_notification(conn: &mut DbConnection) -> Result<Vec<i64>, DbError> {
+    Ok(absence_alerts::table
+        .filter(absence_alerts::notified_at.is_null())
+        .filter(absence_alerts::cleared_at.is_null())
+        .select(absence_alerts::id)
+        .load(conn)?)
+}
