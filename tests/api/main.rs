@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod authorization;
 mod cli;
+mod delivery;
 mod helpers;
 mod operations;
 mod participants;
