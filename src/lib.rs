@@ -4,6 +4,7 @@
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod calendars;
 pub mod cli;
 pub mod config;
 pub mod db;

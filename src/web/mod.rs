@@ -88,6 +88,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::programmes::routes::api(cfg);
     crate::enrolments::routes::api(cfg);
     crate::attendance::routes::api(cfg);
+    crate::calendars::routes::api(cfg);
     crate::audit::routes::api(cfg);
 }
 
@@ -96,6 +97,7 @@ fn page_routes(cfg: &mut web::ServiceConfig) {
     crate::auth::routes::pages(cfg);
     crate::participants::routes::pages(cfg);
     crate::audit::routes::pages(cfg);
+    crate::calendars::routes::public(cfg);
 }
 
 #[get("/static/{file}")]

@@ -543,3 +543,137 @@ async fn only_the_cohorts_facilitators_and_coordinators_take_its_registers() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[actix_web::test]
+async fn calendar_feeds_parse_show_cancellations_and_can_be_revoked() {
+    let c = cohort(3, 1, 10).await;
+    let resp = c
+        .app
+        .post_json(
+            &c.coordinator,
+            &format!("/api/v1/sessions/{}/cancel", c.sessions[1]),
+            &json!({ "reason": "Holiday", "requested_by": "Governor" }),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let feed: Value = c
+        .app
+        .post_json(
+            &c.coordinator,
+            "/api/v1/calendar-feeds",
+            &json!({ "cohort_id": c.id }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = feed["url"].as_str().unwrap().to_string();
+    let path = &url[url.find("/calendars/").unwrap()..];
+    let resp = reqwest::Client::new()
+        .get(c.app.url(path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    let text = resp.text().await.unwrap();
+    let unfolded = icalendar::parser::unfold(&text);
+    let parsed = icalendar::parser::read_calendar(&unfolded).expect("a real parser reads the feed");
+    let events: Vec<_> = parsed
+        .components
+        .iter()
+        .filter(|c| c.name == "VEVENT")
+        .collect();
+    assert_eq!(events.len(), 3);
+    let statuses: Vec<String> = events
+        .iter()
+        .map(|e| {
+            e.find_prop("STATUS")
+                .map(|p| p.val.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(statuses, ["CONFIRMED", "CANCELLED", "CONFIRMED"]);
+    assert!(!text.contains("Sultanov"), "no names in calendars");
+    // The facilitator's own feed.
+    let mine: Value = c
+        .app
+        .post_json(&c.facilitator, "/api/v1/calendar-feeds", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let own = mine["url"].as_str().unwrap();
+    let text = reqwest::Client::new()
+        .get(c.app.url(&own[own.find("/calendars/").unwrap()..]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 3);
+    // Revoked, the URL stops working.
+    let resp = c
+        .app
+        .post_json(
+            &c.coordinator,
+            &format!("/api/v1/calendar-feeds/{}/revoke", feed["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let resp = reqwest::Client::new()
+        .get(c.app.url(path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let listed: Value = c
+        .app
+        .get(&c.coordinator, "/api/v1/calendar-feeds")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["revoked"], true);
+    assert!(
+        listed[0].get("url").is_none(),
+        "the secret is shown only once"
+    );
+}
+
+#[actix_web::test]
+async fn a_cohorts_register_history_exports_as_csv() {
+    let c = cohort(2, 2, 10).await;
+    for s in &c.sessions {
+        c.app
+            .put_json(
+                &c.coordinator,
+                &format!("/api/v1/sessions/{s}/register"),
+                None,
+                &register(&c.people, &["present", "late"]),
+            )
+            .await;
+    }
+    let resp = c
+        .app
+        .get(
+            &c.coordinator,
+            &format!("/api/v1/cohorts/{}/register.csv", c.id),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let text = resp.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[3], "case_reference");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(&rows[0][1], "2026-03-02 10:00", "local time at the site");
+    assert_eq!(&rows[1][4], "late");
+    assert_eq!(&rows[1][5], "10");
+}

@@ -158,6 +158,10 @@ async fn openapi_lists_every_api_route_and_swagger_ui_is_served() {
         ("/api/v1/enrolments/{id}/transitions", "post"),
         ("/api/v1/alerts", "get"),
         ("/api/v1/alerts/{id}/acknowledge", "post"),
+        ("/api/v1/calendar-feeds", "get"),
+        ("/api/v1/calendar-feeds", "post"),
+        ("/api/v1/calendar-feeds/{id}/revoke", "post"),
+        ("/api/v1/cohorts/{id}/register.csv", "get"),
     ];
     for (path, method) in expected {
         assert!(
