@@ -43,6 +43,8 @@ pub fn viewer(actor: &Actor) -> Viewer {
         can_list_participants: access::may_list(actor),
         can_create_participants: access::may_create(actor),
         can_read_audit: matches!(actor.role, Role::Admin | Role::Auditor),
+        can_see_cohorts: crate::programmes::access::may_read_catalogue(actor),
+        can_manage_cohorts: crate::programmes::access::may_edit_catalogue(actor),
     }
 }
 
@@ -230,8 +232,13 @@ async fn logout(
 }
 
 #[get("/")]
-async fn home(actor: PageActor) -> HttpResponse {
+async fn home(state: web::Data<AppState>, actor: PageActor) -> Result<HttpResponse, PageError> {
     let v = viewer(&actor.0);
+    let a = actor.0.clone();
+    // Open absence alerts are the first thing a coordinator must see.
+    let alerts = state
+        .db(move |conn| crate::attendance::alerts::open_for(conn, &a, None))
+        .await?;
     let greeting = t_args(
         &DEFAULT_LANG,
         "home-greeting",
@@ -241,9 +248,9 @@ async fn home(actor: PageActor) -> HttpResponse {
         "home",
         &DEFAULT_LANG.to_string(),
         Some(&v),
-        json!({ "greeting": greeting, "role_key": format!("role-{}", actor.0.role.as_str()) }),
+        json!({ "greeting": greeting, "role_key": format!("role-{}", actor.0.role.as_str()), "alerts": alerts }),
     );
-    page(html)
+    Ok(page(html))
 }
 
 #[cfg(test)]

@@ -255,6 +255,30 @@ async fn detail_page(
     let who = Who::actor(&actor.0, &meta);
     let a = actor.0.clone();
     let view = state.db(move |conn| area::read(conn, &a, &who, id)).await?;
+    let a = actor.0.clone();
+    let (enrolments, alerts) = state
+        .db(move |conn| -> Result<_, Problem> {
+            let enrolments = crate::enrolments::list(conn, &a, None, Some(id.0))?;
+            let alerts = crate::attendance::alerts::open_for(conn, &a, Some(id.0))?;
+            Ok((enrolments, alerts))
+        })
+        .await?;
+    let zone = view.site.time_zone.clone();
+    let enrolments: Vec<_> = enrolments
+        .iter()
+        .map(|e| {
+            json!({
+                "e": e,
+                "status_key": format!("enrolment-{}", e.status),
+                "rate": e.attendance.percent.map(|p| format!("{p:.0}%")),
+                "history": e.history.iter().map(|h| json!({
+                    "h": h,
+                    "to_key": format!("enrolment-{}", h.to_status),
+                    "when": crate::web::time::local(&h.at, &zone),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     let viewer = crate::auth::routes::viewer(&actor.0);
     let html = render_page(
         "participants/detail",
@@ -266,6 +290,8 @@ async fn detail_page(
             "created": crate::web::time::local(&view.created_at, &view.site.time_zone),
             "updated": crate::web::time::local(&view.updated_at, &view.site.time_zone),
             "can_edit": access::may_edit(&actor.0, view.site.id),
+            "enrolments": enrolments,
+            "alerts": alerts,
         }),
     );
     Ok(page(html))

@@ -6,6 +6,7 @@ pub mod access;
 pub mod clashes;
 pub mod holidays;
 pub mod model;
+pub mod pages;
 pub mod routes;
 pub mod schedule;
 pub mod store;

@@ -97,6 +97,7 @@ fn page_routes(cfg: &mut web::ServiceConfig) {
     crate::auth::routes::pages(cfg);
     crate::participants::routes::pages(cfg);
     crate::audit::routes::pages(cfg);
+    crate::programmes::pages::pages(cfg);
     crate::calendars::routes::public(cfg);
 }
 

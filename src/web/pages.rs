@@ -91,6 +91,8 @@ pub struct Viewer {
     pub can_list_participants: bool,
     pub can_create_participants: bool,
     pub can_read_audit: bool,
+    pub can_see_cohorts: bool,
+    pub can_manage_cohorts: bool,
 }
 
 /// Render `template` with `data`, adding what every page needs (language, viewer, menu).

@@ -6,6 +6,7 @@ mod auth;
 mod authorization;
 mod cli;
 mod delivery;
+mod delivery_pages;
 mod helpers;
 mod operations;
 mod participants;

@@ -1,0 +1,240 @@
+//! The programme-delivery pages, as a coordinator uses them.
+
+use onward::auth::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::delivery::cohort;
+use crate::helpers::*;
+
+fn cohort_form(
+    csrf: &str,
+    programme: i64,
+    site: i64,
+    room: &str,
+    override_reason: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("csrf_token", csrf.to_string()),
+        ("programme_id", programme.to_string()),
+        ("site_id", site.to_string()),
+        ("name", "Autumn group".into()),
+        ("capacity", "12".into()),
+        ("start_date", "2026-10-05".into()),
+        ("schedule_first_date", "2026-10-05".into()),
+        ("schedule_time", "10:00".into()),
+        ("schedule_duration_minutes", "90".into()),
+        ("schedule_every_weeks", "1".into()),
+        ("schedule_count", "12".into()),
+        ("schedule_room", room.into()),
+        ("override_reason", override_reason.into()),
+    ]
+}
+
+#[actix_web::test]
+async fn a_coordinator_sets_up_a_weekly_cohort_in_one_form_and_sees_local_times_without_holidays() {
+    let app = spawn_app().await;
+    let site = app.site("PT-LIS", "Europe/Lisbon");
+    let admin = app.user(Role::Admin, None);
+    app.post_json(
+        &admin,
+        &format!("/api/v1/sites/{site}/holidays"),
+        &json!({ "date": "2026-10-05", "name": "Republic Day" }),
+    )
+    .await;
+    let coordinator = app.user(Role::Coordinator, Some("PT-LIS"));
+    let (client, _) = app.login(&coordinator.email, PASSWORD).await;
+    let html = page(&client, app.url("/programmes")).await;
+    let csrf = hidden_value(&html, "csrf_token");
+    let resp = client
+        .post(app.url("/programmes"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Pathways"),
+            ("kind", "group"),
+            ("session_count", "12"),
+            ("min_attendance_percent", "75"),
+            ("absence_alert_after", "3"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let programmes: Value = app
+        .get(&coordinator, "/api/v1/programmes")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let programme = programmes[0]["id"].as_i64().unwrap();
+    let form = page(&client, app.url("/cohorts/new")).await;
+    assert_eq!(hidden_value(&form, "schedule_count"), "12");
+    let resp = client
+        .post(app.url("/cohorts"))
+        .form(&cohort_form(&csrf, programme, site, "Room 2", ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let html = page(&client, app.url(&location)).await;
+    let doc = scraper::Html::parse_document(&html);
+    let rows: Vec<String> = doc
+        .select(&scraper::Selector::parse("#sessions tbody tr td:first-child").unwrap())
+        .map(|td| td.text().collect::<String>())
+        .collect();
+    assert_eq!(rows.len(), 12);
+    assert_eq!(
+        rows[0], "2026-10-12 10:00–11:30",
+        "the holiday on the 5th is skipped"
+    );
+    assert!(
+        rows.iter().all(|r| r.contains(" 10:00–11:30")),
+        "10:00 local across the end of summer time: {rows:?}"
+    );
+    assert_eq!(rows[11], "2026-12-28 10:00–11:30");
+}
+
+#[actix_web::test]
+async fn a_clashing_cohort_form_names_the_clash_and_accepts_an_override_with_a_reason() {
+    let app = spawn_app().await;
+    let site = app.site("KG-BSK", "Asia/Bishkek");
+    let coordinator = app.user(Role::Coordinator, Some("KG-BSK"));
+    let p: Value = app
+        .post_json(&coordinator, "/api/v1/programmes", &json!({ "name": "Pathways", "kind": "group", "session_count": 12, "min_attendance_percent": 75 }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let programme = p["id"].as_i64().unwrap();
+    let (client, _) = app.login(&coordinator.email, PASSWORD).await;
+    let csrf = hidden_value(&page(&client, app.url("/cohorts/new")).await, "csrf_token");
+    assert_eq!(
+        client
+            .post(app.url("/cohorts"))
+            .form(&cohort_form(&csrf, programme, site, "Hall", ""))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let resp = client
+        .post(app.url("/cohorts"))
+        .form(&cohort_form(&csrf, programme, site, "Hall", ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let html = resp.text().await.unwrap();
+    let clashes = text_of(&html, "#clashes").unwrap();
+    assert!(
+        clashes.contains("Room Hall is already booked at 2026-10-05 10:00"),
+        "{clashes}"
+    );
+    assert_eq!(
+        hidden_value(&html, "schedule_room"),
+        "Hall",
+        "what was typed is kept"
+    );
+    let resp = client
+        .post(app.url("/cohorts"))
+        .form(&cohort_form(
+            &csrf,
+            programme,
+            site,
+            "Hall",
+            "Two groups share the hall",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let auditor = app.user(Role::Auditor, None);
+    let audit: Value = app
+        .get(
+            &auditor,
+            "/api/v1/audit-events?action=session.clash_override",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["total"], 1);
+}
+
+#[actix_web::test]
+async fn the_register_page_saves_keeps_typed_marks_on_error_and_shows_the_rate() {
+    let c = cohort(3, 2, 10).await;
+    let (client, _) = c.app.login(&c.coordinator.email, PASSWORD).await;
+    let url = c.app.url(&format!("/sessions/{}/register", c.sessions[0]));
+    let html = page(&client, url.clone()).await;
+    let csrf = hidden_value(&html, "csrf_token");
+    let (a, b) = (c.people[0].to_string(), c.people[1].to_string());
+    let bad = vec![
+        ("csrf_token".to_string(), csrf.clone()),
+        (format!("mark_{a}"), "late".to_string()),
+        (format!("late_{a}"), String::new()),
+        (format!("mark_{b}"), "unexcused".to_string()),
+    ];
+    let resp = client.post(url.clone()).form(&bad).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(text_of(&html, "#form-errors")
+        .unwrap()
+        .contains("Say how many minutes late"));
+    let doc = scraper::Html::parse_document(&html);
+    let checked = scraper::Selector::parse(&format!("#mark-{b}-unexcused[checked]")).unwrap();
+    assert!(
+        doc.select(&checked).next().is_some(),
+        "typed marks are kept"
+    );
+    let good = vec![
+        ("csrf_token".to_string(), csrf),
+        (format!("mark_{a}"), "late".to_string()),
+        (format!("late_{a}"), "5".to_string()),
+        (format!("mark_{b}"), "unexcused".to_string()),
+    ];
+    let resp = client.post(url.clone()).form(&good).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let html = page(&client, url).await;
+    assert!(html.contains("id=\"register-taken\""));
+    let cohort_page = page(&client, c.app.url(&format!("/cohorts/{}", c.id))).await;
+    assert_eq!(text_of(&cohort_page, "#cohort-rate").unwrap(), "50%");
+}
+
+#[actix_web::test]
+async fn the_coordinators_home_page_shows_open_absence_alerts() {
+    let c = cohort(3, 1, 10).await;
+    for s in &c.sessions {
+        let body = json!({ "entries": [{ "participant_id": c.people[0], "mark": "unexcused" }] });
+        c.app
+            .put_json(
+                &c.coordinator,
+                &format!("/api/v1/sessions/{s}/register"),
+                None,
+                &body,
+            )
+            .await;
+    }
+    let (client, _) = c.app.login(&c.coordinator.email, PASSWORD).await;
+    let home = page(&client, c.app.url("/")).await;
+    let alerts = text_of(&home, "#alerts").unwrap();
+    assert!(
+        alerts.contains("KG-2026-00001: 3 unexcused absences in a row"),
+        "{alerts}"
+    );
+    let person = page(
+        &client,
+        c.app.url(&format!("/participants/{}", c.people[0])),
+    )
+    .await;
+    assert!(
+        person.contains("3 unexcused absences in a row"),
+        "the participant's page shows it too"
+    );
+    assert!(
+        person.contains("Referred by the sentence plan"),
+        "and the enrolment history"
+    );
+}
