@@ -221,3 +221,205 @@ async fn a_coordinator_finds_a_participant_meets_a_conflict_and_saves() {
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
+
+/// Send one key (or text) to whatever has the focus, as a keyboard user would.
+async fn press(c: &Client, keys: &str) {
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(keys)
+        .await
+        .unwrap();
+}
+
+fn key(k: fantoccini::key::Key) -> String {
+    char::from(k).to_string()
+}
+
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver; run by .ci/run"]
+async fn a_coordinator_sets_up_a_cohort_enrols_three_and_takes_a_register_by_keyboard() {
+    use fantoccini::key::Key;
+    let app = spawn_app().await;
+    let site = app.site("KG-BSK", "Asia/Bishkek");
+    let coordinator = app.user(Role::Coordinator, Some("KG-BSK"));
+    app.post_json(&coordinator, "/api/v1/programmes", &json!({ "name": "Pathways", "kind": "group", "session_count": 12, "min_attendance_percent": 75 }))
+        .await;
+    for (n, family) in ["Asanov", "Bekov", "Sultanov"].iter().enumerate() {
+        let mut body = participant_body(&format!("KG-2026-{:05}", n + 1), site);
+        body["family_name"] = json!(family);
+        app.participant(&coordinator, body).await;
+    }
+
+    let (_driver, c, profile) = chromium().await;
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(&coordinator.email)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    click_and_load(&c, Locator::Css("form[action='/login'] button")).await;
+
+    // A 12-session weekly cohort in one form.
+    c.goto(&app.url("/cohorts/new")).await.unwrap();
+    c.find(Locator::Id("programme_id"))
+        .await
+        .unwrap()
+        .select_by_label("Pathways")
+        .await
+        .unwrap();
+    c.find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("Spring group")
+        .await
+        .unwrap();
+    for (id, value) in [
+        ("start_date", "2026-03-02"),
+        ("schedule_first_date", "2026-03-02"),
+    ] {
+        c.execute(
+            &format!("document.getElementById('{id}').value = '{value}'"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    }
+    c.find(Locator::Id("schedule_room"))
+        .await
+        .unwrap()
+        .send_keys("Hall")
+        .await
+        .unwrap();
+    screenshot(&c, "11-cohort-form").await;
+    click_and_load(
+        &c,
+        Locator::Css("form[action='/cohorts'] button[type=submit]"),
+    )
+    .await;
+    assert_eq!(text(&c, "h1").await, "Spring group");
+    let sessions = c
+        .find_all(Locator::Css("#sessions tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 12);
+    assert!(text(&c, "#sessions tbody tr td")
+        .await
+        .starts_with("2026-03-02 10:00"));
+
+    // Enrol three: refer, assess as suitable, enrol, start.
+    for _ in 0..3 {
+        c.find(Locator::Id("refer-reason"))
+            .await
+            .unwrap()
+            .send_keys("Sentence plan")
+            .await
+            .unwrap();
+        click_and_load(&c, Locator::Css("form[action$='/enrolments'] button")).await;
+    }
+    for step in ["assessed", "enrolled", "active"] {
+        for n in 0..3 {
+            let forms = c
+                .find_all(Locator::Css("#enrolments tbody tr form"))
+                .await
+                .unwrap();
+            let form = &forms[n];
+            form.find(Locator::Css("select[name=to]"))
+                .await
+                .unwrap()
+                .select_by_value(step)
+                .await
+                .unwrap();
+            if step == "assessed" {
+                form.find(Locator::Css("select[name=assessment_outcome]"))
+                    .await
+                    .unwrap()
+                    .select_by_value("suitable")
+                    .await
+                    .unwrap();
+            }
+            form.find(Locator::Css("input[name=reason]"))
+                .await
+                .unwrap()
+                .send_keys("Agreed at review")
+                .await
+                .unwrap();
+            let old = c.find(Locator::Css("html")).await.unwrap();
+            form.find(Locator::Css("button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            for _ in 0..100 {
+                if old.tag_name().await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            text(&c, "h1").await;
+        }
+    }
+    let statuses = c
+        .find_all(Locator::Css("#enrolments tbody tr td:nth-child(2)"))
+        .await
+        .unwrap();
+    for s in statuses {
+        assert_eq!(s.text().await.unwrap(), "Active");
+    }
+    screenshot(&c, "12-cohort").await;
+
+    // The first register, with the keyboard only: present, late 5 minutes, unexcused.
+    click_and_load(&c, Locator::Css("#sessions tbody tr a")).await;
+    c.execute(
+        "document.querySelector('#register-form input[type=radio]:checked').focus()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    press(&c, &key(Key::Tab)).await; // first person's late minutes
+    press(&c, &key(Key::Tab)).await; // first person's reason
+    press(&c, &key(Key::Tab)).await; // second person's marks
+    press(&c, &key(Key::Right)).await; // late
+    press(&c, &key(Key::Tab)).await;
+    press(&c, "5").await;
+    press(&c, &key(Key::Tab)).await;
+    press(&c, &key(Key::Tab)).await; // third person's marks
+    for _ in 0..3 {
+        press(&c, &key(Key::Right)).await; // late, excused, unexcused
+    }
+    screenshot(&c, "13-register").await;
+    press(&c, &key(Key::Tab)).await;
+    press(&c, &key(Key::Tab)).await;
+    press(&c, &key(Key::Tab)).await; // the save button
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    press(&c, &key(Key::Enter)).await;
+    for _ in 0..100 {
+        if old.tag_name().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(text(&c, "#register-taken").await.contains("taken"));
+    click_and_load(&c, Locator::LinkText("Back to the cohort")).await;
+    assert_eq!(text(&c, "#cohort-rate").await, "67%");
+    let rates = c
+        .find_all(Locator::Css("#enrolments tbody tr td:nth-child(3)"))
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    for r in rates {
+        seen.push(r.text().await.unwrap());
+    }
+    assert_eq!(seen, ["100%", "100%", "0%"]);
+    screenshot(&c, "14-rates").await;
+    c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
