@@ -45,6 +45,7 @@ pub fn viewer(actor: &Actor) -> Viewer {
         can_read_audit: matches!(actor.role, Role::Admin | Role::Auditor),
         can_see_cohorts: crate::programmes::access::may_read_catalogue(actor),
         can_manage_cohorts: crate::programmes::access::may_edit_catalogue(actor),
+        can_edit_holidays: actor.role == Role::Admin,
     }
 }
 

@@ -49,20 +49,6 @@ fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
-/// The version a client based its update on: `If-Match: "3"` (or `W/"3"`).
-fn if_match(req: &HttpRequest) -> Result<Option<i32>, Problem> {
-    let Some(raw) = req.headers().get("If-Match") else {
-        return Ok(None);
-    };
-    let text = raw.to_str().unwrap_or("").trim();
-    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse::<i32>().map(Some).map_err(|_| {
-        let mut errors = FieldErrors::default();
-        errors.add("If-Match", "error-if-match");
-        Problem::invalid(errors)
-    })
-}
-
 #[utoipa::path(
     tag = "participants",
     params(ListQuery),
@@ -177,7 +163,7 @@ async fn update_participant(
     body: ApiJson<ParticipantInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ParticipantId(path.into_inner());
-    let version = if_match(&req)?;
+    let version = crate::web::if_match(&req)?;
     let input = body.0;
     let who = Who::actor(&actor, &meta);
     let view = state

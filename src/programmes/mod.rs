@@ -144,6 +144,55 @@ pub fn create_programme(
     })
 }
 
+/// Replace a programme's details if it is still at `expected` (its version).
+pub fn update_programme(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    expected: Option<i32>,
+    input: &ProgrammeInput,
+) -> Result<Programme, ProgrammeError> {
+    if !access::may_edit_catalogue(actor) {
+        return Err(ProgrammeError::Forbidden);
+    }
+    let expected = expected.ok_or_else(|| invalid("If-Match", "error-if-match"))?;
+    let fields = input.validate().map_err(ProgrammeError::Invalid)?;
+    db::write_transaction(conn, |conn| {
+        store::programme(conn, id)?.ok_or(ProgrammeError::NotFound)?;
+        let changed = diesel::update(
+            programmes::table
+                .find(id)
+                .filter(programmes::version.eq(expected)),
+        )
+        .set((
+            &fields,
+            programmes::version.eq(expected.saturating_add(1)),
+            programmes::updated_at.eq(now()),
+        ))
+        .execute(conn)
+        .map_err(|e| match DbError::from(e) {
+            DbError::Constraint(_) => invalid("name", "error-name-taken"),
+            other => ProgrammeError::Db(other),
+        })?;
+        if changed == 0 {
+            return Err(ProgrammeError::Stale);
+        }
+        audit::record(
+            conn,
+            who,
+            Event {
+                action: "programme.update",
+                entity_type: "programme",
+                entity_id: Some(id.to_string()),
+                participant_id: None,
+                detail: None,
+            },
+        )?;
+        store::programme(conn, id)?.ok_or(ProgrammeError::NotFound)
+    })
+}
+
 // ---- Cohorts and sessions ----
 
 /// Check that the facilitator of a session may facilitate: an active mentor or coordinator.
@@ -355,6 +404,82 @@ pub fn create_cohort(
                 detail: Some(json!({ "name": row.name, "sessions": session_ids.len() })),
             },
         )?;
+        Ok(store::cohort_view(conn, row)?)
+    })
+}
+
+/// Change a cohort's name, places, start date, status and facilitators, if it is still at
+/// `expected` (its version).
+pub fn update_cohort(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    expected: Option<i32>,
+    input: &CohortChanges,
+) -> Result<CohortView, ProgrammeError> {
+    let mut e = FieldErrors::default();
+    let name = required_text(&mut e, "name", &input.name, 200);
+    let capacity = number_in(&mut e, "capacity", input.capacity, 1..=500, None);
+    let start_date = parse_date(&mut e, "start_date", &input.start_date);
+    let status = one_of(&mut e, "status", &input.status, &COHORT_STATUSES);
+    db::write_transaction(conn, |conn| {
+        let row = store::visible_cohort(conn, actor, id)?;
+        if !access::may_manage(actor, row.site_id) {
+            return Err(ProgrammeError::Forbidden);
+        }
+        let expected = expected.ok_or_else(|| invalid("If-Match", "error-if-match"))?;
+        let facilitators = input.facilitator_ids.clone().unwrap_or_default();
+        for f in &facilitators {
+            check_facilitator(conn, "facilitator_ids", Some(*f), &mut e)?;
+        }
+        let (Some(name), Some(capacity), Some(start_date), Some(status)) =
+            (name, capacity, start_date, status)
+        else {
+            return Err(ProgrammeError::Invalid(e));
+        };
+        if !e.is_empty() {
+            return Err(ProgrammeError::Invalid(e));
+        }
+        let changed = diesel::update(
+            cohorts::table
+                .find(id)
+                .filter(cohorts::version.eq(expected)),
+        )
+        .set((
+            cohorts::name.eq(&name),
+            cohorts::capacity.eq(capacity),
+            cohorts::start_date.eq(start_date),
+            cohorts::status.eq(&status),
+            cohorts::version.eq(expected.saturating_add(1)),
+            cohorts::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(ProgrammeError::Stale);
+        }
+        diesel::delete(cohort_facilitators::table.filter(cohort_facilitators::cohort_id.eq(id)))
+            .execute(conn)?;
+        for f in &facilitators {
+            diesel::insert_into(cohort_facilitators::table)
+                .values((
+                    cohort_facilitators::cohort_id.eq(id),
+                    cohort_facilitators::user_id.eq(f),
+                ))
+                .execute(conn)?;
+        }
+        audit::record(
+            conn,
+            who,
+            Event {
+                action: "cohort.update",
+                entity_type: "cohort",
+                entity_id: Some(id.to_string()),
+                participant_id: None,
+                detail: Some(json!({ "status": status })),
+            },
+        )?;
+        let row = store::visible_cohort(conn, actor, id)?;
         Ok(store::cohort_view(conn, row)?)
     })
 }

@@ -312,6 +312,19 @@ pub struct CohortInput {
     pub override_reason: Option<String>,
 }
 
+/// A cohort's changeable details, as a client sends them (all of them, every time).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CohortChanges {
+    pub name: Option<String>,
+    pub capacity: Option<i32>,
+    /// `YYYY-MM-DD`.
+    pub start_date: Option<String>,
+    /// `planned`, `running`, `completed` or `cancelled`.
+    pub status: Option<String>,
+    pub facilitator_ids: Option<Vec<i64>>,
+}
+
 /// A checked cohort.
 #[derive(Debug, Clone)]
 pub struct ValidCohort {

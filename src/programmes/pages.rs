@@ -32,12 +32,25 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .service(cohorts_page)
         .service(new_cohort_page)
         .service(create_cohort_page)
+        .service(register_csv_page)
         .service(cohort_page)
         .service(refer_page)
         .service(transition_page)
         .service(acknowledge_page)
         .service(register_page)
-        .service(save_register_page);
+        .service(save_register_page)
+        .service(edit_programme_page)
+        .service(update_programme_page)
+        .service(edit_cohort_page)
+        .service(update_cohort_page)
+        .service(session_page)
+        .service(reschedule_page)
+        .service(cancel_page)
+        .service(holidays_page)
+        .service(save_holidays_page)
+        .service(feeds_page)
+        .service(create_feed_page)
+        .service(revoke_feed_page);
 }
 
 fn lang() -> String {
@@ -769,4 +782,606 @@ async fn save_register_page(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+// ---- Editing programmes and cohorts ----
+
+fn version_of(raw: &Option<String>) -> Option<i32> {
+    raw.as_deref().and_then(|v| v.trim().parse().ok())
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct ProgrammeEditForm {
+    #[serde(default)]
+    csrf_token: String,
+    version: Option<String>,
+    name: Option<String>,
+    kind: Option<String>,
+    description: Option<String>,
+    session_count: Option<String>,
+    min_attendance_percent: Option<String>,
+    absence_alert_after: Option<String>,
+}
+
+fn render_programme_edit(
+    actor: &Actor,
+    id: i64,
+    form: &ProgrammeEditForm,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> HttpResponse {
+    let kinds: Vec<Value> = PROGRAMME_KINDS.iter().map(|k| json!({ "value": k, "key": format!("kind-{k}"), "selected": form.kind.as_deref() == Some(*k) })).collect();
+    let html = render_page(
+        "programmes/edit",
+        &lang(),
+        Some(&viewer(actor)),
+        json!({ "id": id, "form": form, "kinds": kinds, "errors": errors, "error": error_map(errors) }),
+    );
+    page_with_status(status, html)
+}
+
+#[get("/programmes/{id}/edit")]
+async fn edit_programme_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    if !access::may_edit_catalogue(&actor.0) {
+        return Err(Problem::forbidden().into());
+    }
+    let id = path.into_inner();
+    let p = state
+        .db(move |conn| store::programme(conn, id))
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let form = ProgrammeEditForm {
+        csrf_token: String::new(),
+        version: Some(p.version.to_string()),
+        name: Some(p.name),
+        kind: Some(p.kind),
+        description: Some(p.description),
+        session_count: Some(p.session_count.to_string()),
+        min_attendance_percent: Some(p.min_attendance_percent.to_string()),
+        absence_alert_after: Some(p.absence_alert_after.to_string()),
+    };
+    Ok(render_programme_edit(
+        &actor.0,
+        id,
+        &form,
+        &[],
+        StatusCode::OK,
+    ))
+}
+
+#[post("/programmes/{id}")]
+async fn update_programme_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    meta: RequestMeta,
+    path: web::Path<i64>,
+    PageForm(form): PageForm<ProgrammeEditForm>,
+) -> Result<HttpResponse, PageError> {
+    actor.check_csrf(&form.csrf_token)?;
+    let id = path.into_inner();
+    let n = |raw: &Option<String>| opt_number::<i32>(raw).ok().flatten();
+    let input = ProgrammeInput {
+        name: form.name.clone(),
+        kind: form.kind.clone(),
+        description: form.description.clone(),
+        session_count: n(&form.session_count),
+        min_attendance_percent: n(&form.min_attendance_percent),
+        absence_alert_after: n(&form.absence_alert_after),
+    };
+    let version = version_of(&form.version);
+    let who = Who::actor(&actor.0, &meta);
+    let a = actor.0.clone();
+    match state
+        .db(move |conn| area::update_programme(conn, &a, &who, id, version, &input))
+        .await
+    {
+        Ok(_) => Ok(redirect("/programmes")),
+        Err(ProgrammeError::Invalid(e)) => Ok(render_programme_edit(
+            &actor.0,
+            id,
+            &form,
+            &e.0,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+        Err(ProgrammeError::Stale) => {
+            let message = crate::web::pages::default_t("problem-stale-simple");
+            Ok(render_programme_edit(
+                &actor.0,
+                id,
+                &form,
+                &[FieldError {
+                    field: "version".into(),
+                    message,
+                }],
+                StatusCode::CONFLICT,
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct CohortEditForm {
+    #[serde(default)]
+    csrf_token: String,
+    version: Option<String>,
+    name: Option<String>,
+    capacity: Option<String>,
+    start_date: Option<String>,
+    status: Option<String>,
+    #[serde(default)]
+    facilitator_ids: Vec<String>,
+}
+
+async fn render_cohort_edit(
+    state: &web::Data<AppState>,
+    actor: &Actor,
+    id: i64,
+    form: &CohortEditForm,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let staff = state.db(staff_options).await?;
+    let html = render_page(
+        "cohorts/edit",
+        &lang(),
+        Some(&viewer(actor)),
+        json!({
+            "id": id, "form": form, "errors": errors, "error": error_map(errors),
+            "statuses": COHORT_STATUSES.iter().map(|s| json!({ "value": s, "key": format!("cohort-status-{s}"), "selected": form.status.as_deref() == Some(*s) })).collect::<Vec<_>>(),
+            "facilitators": staff.iter().map(|(fid, name)| json!({ "id": fid, "name": name, "selected": form.facilitator_ids.iter().any(|f| f.trim() == fid.to_string()) })).collect::<Vec<_>>(),
+        }),
+    );
+    Ok(page_with_status(status, html))
+}
+
+#[get("/cohorts/{id}/edit")]
+async fn edit_cohort_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let a = actor.0.clone();
+    let view = state
+        .db(move |conn| -> Result<_, ProgrammeError> {
+            let row = store::visible_cohort(conn, &a, id)?;
+            if !access::may_manage(&a, row.site_id) {
+                return Err(ProgrammeError::Forbidden);
+            }
+            Ok(store::cohort_view(conn, row)?)
+        })
+        .await?;
+    let form = CohortEditForm {
+        csrf_token: String::new(),
+        version: Some(view.version.to_string()),
+        name: Some(view.name.clone()),
+        capacity: Some(view.capacity.to_string()),
+        start_date: Some(view.start_date.to_string()),
+        status: Some(view.status.clone()),
+        facilitator_ids: view.facilitators.iter().map(|f| f.id.to_string()).collect(),
+    };
+    render_cohort_edit(&state, &actor.0, id, &form, &[], StatusCode::OK).await
+}
+
+#[post("/cohorts/{id}")]
+async fn update_cohort_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    meta: RequestMeta,
+    path: web::Path<i64>,
+    PageForm(form): PageForm<CohortEditForm>,
+) -> Result<HttpResponse, PageError> {
+    actor.check_csrf(&form.csrf_token)?;
+    let id = path.into_inner();
+    let input = CohortChanges {
+        name: form.name.clone(),
+        capacity: opt_number::<i32>(&form.capacity).ok().flatten(),
+        start_date: form.start_date.clone(),
+        status: form.status.clone(),
+        facilitator_ids: Some(
+            form.facilitator_ids
+                .iter()
+                .filter_map(|f| f.trim().parse().ok())
+                .collect(),
+        ),
+    };
+    let version = version_of(&form.version);
+    let who = Who::actor(&actor.0, &meta);
+    let a = actor.0.clone();
+    match state
+        .db(move |conn| area::update_cohort(conn, &a, &who, id, version, &input))
+        .await
+    {
+        Ok(_) => Ok(redirect(&format!("/cohorts/{id}"))),
+        Err(ProgrammeError::Invalid(e)) => {
+            render_cohort_edit(
+                &state,
+                &actor.0,
+                id,
+                &form,
+                &e.0,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(ProgrammeError::Stale) => {
+            let message = crate::web::pages::default_t("problem-stale-simple");
+            render_cohort_edit(
+                &state,
+                &actor.0,
+                id,
+                &form,
+                &[FieldError {
+                    field: "version".into(),
+                    message,
+                }],
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+// ---- A session: reschedule or cancel ----
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct SessionForm {
+    #[serde(default)]
+    csrf_token: String,
+    starts_at: Option<String>,
+    duration_minutes: Option<String>,
+    room: Option<String>,
+    reason: Option<String>,
+    requested_by: Option<String>,
+    override_reason: Option<String>,
+}
+
+async fn render_session(
+    state: &web::Data<AppState>,
+    actor: &Actor,
+    id: i64,
+    form: &SessionForm,
+    errors: &[FieldError],
+    clashes: &[area::clashes::Clash],
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let a = actor.clone();
+    let (view, cohort, manage) = state
+        .db(move |conn| -> Result<_, ProgrammeError> {
+            let (session, cohort) = store::visible_session(conn, &a, id)?;
+            let site = store::site(conn, cohort.site_id)?.ok_or(ProgrammeError::NotFound)?;
+            let manage = access::may_manage(&a, cohort.site_id);
+            Ok((
+                store::session_view(conn, store::zone_of(&site), session)?,
+                cohort,
+                manage,
+            ))
+        })
+        .await?;
+    let html = render_page(
+        "cohorts/session",
+        &lang(),
+        Some(&viewer(actor)),
+        json!({
+            "s": view, "cohort_id": cohort.id, "cohort_name": cohort.name, "manage": manage,
+            "form": form, "errors": errors, "error": error_map(errors),
+            "clashes": clashes.iter().map(area::describe).collect::<Vec<_>>(),
+            "status_key": format!("session-{}", view.status),
+        }),
+    );
+    Ok(page_with_status(status, html))
+}
+
+#[get("/sessions/{id}")]
+async fn session_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    render_session(
+        &state,
+        &actor.0,
+        path.into_inner(),
+        &SessionForm::default(),
+        &[],
+        &[],
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[post("/sessions/{id}/reschedule")]
+async fn reschedule_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    meta: RequestMeta,
+    path: web::Path<i64>,
+    PageForm(form): PageForm<SessionForm>,
+) -> Result<HttpResponse, PageError> {
+    actor.check_csrf(&form.csrf_token)?;
+    let id = path.into_inner();
+    let blank = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+    let input = RescheduleInput {
+        starts_at: form.starts_at.clone(),
+        duration_minutes: opt_number::<i32>(&form.duration_minutes).ok().flatten(),
+        room: blank(&form.room),
+        reason: form.reason.clone(),
+        requested_by: form.requested_by.clone(),
+        override_reason: blank(&form.override_reason),
+    };
+    let who = Who::actor(&actor.0, &meta);
+    let a = actor.0.clone();
+    match state
+        .db(move |conn| area::reschedule(conn, &a, &who, id, &input))
+        .await
+    {
+        Ok(_) => Ok(redirect(&format!("/sessions/{id}"))),
+        Err(ProgrammeError::Invalid(e)) => {
+            render_session(
+                &state,
+                &actor.0,
+                id,
+                &form,
+                &e.0,
+                &[],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(ProgrammeError::Clash(c)) => {
+            render_session(&state, &actor.0, id, &form, &[], &c, StatusCode::CONFLICT).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[post("/sessions/{id}/cancel")]
+async fn cancel_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    meta: RequestMeta,
+    path: web::Path<i64>,
+    PageForm(form): PageForm<SessionForm>,
+) -> Result<HttpResponse, PageError> {
+    actor.check_csrf(&form.csrf_token)?;
+    let id = path.into_inner();
+    let input = CancelInput {
+        reason: form.reason.clone(),
+        requested_by: form.requested_by.clone(),
+    };
+    let who = Who::actor(&actor.0, &meta);
+    let a = actor.0.clone();
+    match state
+        .db(move |conn| area::cancel(conn, &a, &who, id, &input))
+        .await
+    {
+        Ok(_) => Ok(redirect(&format!("/sessions/{id}"))),
+        Err(ProgrammeError::Invalid(e)) => {
+            render_session(
+                &state,
+                &actor.0,
+                id,
+                &form,
+                &e.0,
+                &[],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+// ---- Holidays (admins) ----
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct HolidayForm {
+    #[serde(default)]
+    csrf_token: String,
+    site_id: Option<String>,
+    date: Option<String>,
+    name: Option<String>,
+    csv: Option<String>,
+}
+
+async fn render_holidays(
+    state: &web::Data<AppState>,
+    actor: &Actor,
+    form: &HolidayForm,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let all = state
+        .db(|conn| -> Result<_, ProgrammeError> {
+            let list: Vec<(i64, String, String)> = sites::table.order(sites::name.asc()).select((sites::id, sites::name, sites::time_zone)).load(conn).map_err(DbError::from)?;
+            let mut out = Vec::new();
+            for (id, name, zone) in list {
+                out.push(json!({ "id": id, "name": name, "zone": zone, "holidays": area::holidays::list(conn, id)? }));
+            }
+            Ok(out)
+        })
+        .await?;
+    let html = render_page(
+        "holidays",
+        &lang(),
+        Some(&viewer(actor)),
+        json!({ "sites": all, "form": form, "errors": errors }),
+    );
+    Ok(page_with_status(status, html))
+}
+
+#[get("/holidays")]
+async fn holidays_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+) -> Result<HttpResponse, PageError> {
+    if actor.0.role != Role::Admin {
+        return Err(Problem::forbidden().into());
+    }
+    render_holidays(
+        &state,
+        &actor.0,
+        &HolidayForm::default(),
+        &[],
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[post("/holidays")]
+async fn save_holidays_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    meta: RequestMeta,
+    PageForm(form): PageForm<HolidayForm>,
+) -> Result<HttpResponse, PageError> {
+    actor.check_csrf(&form.csrf_token)?;
+    let site = opt_number::<i64>(&form.site_id)
+        .ok()
+        .flatten()
+        .unwrap_or(-1);
+    let inputs = match form.csv.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(csv) => match area::holidays::parse_csv(csv) {
+            Ok(i) => (i, "holidays"),
+            Err(e) => {
+                return render_holidays(
+                    &state,
+                    &actor.0,
+                    &form,
+                    &e.0,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+        },
+        None => (
+            vec![area::holidays::HolidayInput {
+                date: form.date.clone(),
+                name: form.name.clone(),
+            }],
+            "",
+        ),
+    };
+    let who = Who::actor(&actor.0, &meta);
+    let a = actor.0.clone();
+    match state
+        .db(move |conn| area::holidays::save(conn, &a, &who, site, &inputs.0, inputs.1))
+        .await
+    {
+        Ok(_) => Ok(redirect("/holidays")),
+        Err(ProgrammeError::Invalid(e)) => {
+            render_holidays(
+                &state,
+                &actor.0,
+                &form,
+                &e.0,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The register history download, for a signed-in browser.
+#[get("/cohorts/{id}/register.csv")]
+async fn register_csv_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    meta: RequestMeta,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let who = Who::actor(&actor.0, &meta);
+    let a = actor.0.clone();
+    let csv = state
+        .db(move |conn| crate::calendars::register_csv(conn, &a, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"cohort-{id}-register.csv\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(csv))
+}
+
+// ---- Calendar feeds ----
+
+#[derive(Debug, Default, Deserialize)]
+struct FeedForm {
+    #[serde(default)]
+    csrf_token: String,
+    cohort_id: Option<String>,
+}
+
+async fn render_feeds(
+    state: &web::Data<AppState>,
+    actor: &Actor,
+    new_url: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let a = actor.clone();
+    let feeds = state
+        .db(move |conn| crate::calendars::mine(conn, &a))
+        .await?;
+    let html = render_page(
+        "feeds",
+        &lang(),
+        Some(&viewer(actor)),
+        json!({ "feeds": feeds, "new_url": new_url }),
+    );
+    Ok(page(html))
+}
+
+#[get("/calendar-feeds")]
+async fn feeds_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+) -> Result<HttpResponse, PageError> {
+    render_feeds(&state, &actor.0, None).await
+}
+
+#[post("/calendar-feeds")]
+async fn create_feed_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    meta: RequestMeta,
+    PageForm(form): PageForm<FeedForm>,
+) -> Result<HttpResponse, PageError> {
+    actor.check_csrf(&form.csrf_token)?;
+    let input = crate::calendars::FeedInput {
+        cohort_id: opt_number::<i64>(&form.cohort_id).ok().flatten(),
+    };
+    let who = Who::actor(&actor.0, &meta);
+    let base = state.config.public_url.to_string();
+    let a = actor.0.clone();
+    let feed = state
+        .db(move |conn| crate::calendars::create(conn, &a, &who, &input, &base))
+        .await?;
+    render_feeds(&state, &actor.0, feed.url).await
+}
+
+#[post("/calendar-feeds/{id}/revoke")]
+async fn revoke_feed_page(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    meta: RequestMeta,
+    path: web::Path<i64>,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    actor.check_csrf(&form.csrf_token)?;
+    let id = path.into_inner();
+    let who = Who::actor(&actor.0, &meta);
+    let a = actor.0.clone();
+    state
+        .db(move |conn| crate::calendars::revoke(conn, &a, &who, id))
+        .await?;
+    Ok(redirect("/calendar-feeds"))
 }

@@ -1,6 +1,6 @@
 //! HTTP for programmes, cohorts, sessions and holidays (`/api/v1/...` and the pages).
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::audit::Who;
@@ -17,9 +17,11 @@ use crate::web::AppState;
 pub fn api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_programmes)
         .service(create_programme)
+        .service(update_programme)
         .service(list_cohorts)
         .service(create_cohort)
         .service(read_cohort)
+        .service(update_cohort)
         .service(add_sessions)
         .service(read_session)
         .service(reschedule)
@@ -58,6 +60,31 @@ async fn create_programme(
         .db(move |conn| area::create_programme(conn, &actor, &who, &body.0))
         .await?;
     Ok(HttpResponse::Created().json(p))
+}
+
+#[utoipa::path(tag = "programmes", params(("id" = i64, Path), ("If-Match" = String, Header, description = "The version you read")), request_body = ProgrammeInput, responses(
+    (status = 200, description = "Updated", body = Programme),
+    (status = 409, description = "Changed by someone else since you read it"),
+    (status = 422, description = "Invalid fields, each named"),
+))]
+#[put("/programmes/{id}")]
+async fn update_programme(
+    state: web::Data<AppState>,
+    ApiActor(actor): ApiActor,
+    meta: RequestMeta,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    body: ApiJson<ProgrammeInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let version = crate::web::if_match(&req)?;
+    let who = Who::actor(&actor, &meta);
+    let p = state
+        .db(move |conn| area::update_programme(conn, &actor, &who, id, version, &body.0))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", format!("\"{}\"", p.version)))
+        .json(p))
 }
 
 /// Search and paging of the cohort list.
@@ -131,6 +158,31 @@ async fn read_cohort(
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(tag = "cohorts", params(("id" = i64, Path), ("If-Match" = String, Header, description = "The version you read")), request_body = CohortChanges, responses(
+    (status = 200, description = "Updated", body = CohortView),
+    (status = 409, description = "Changed by someone else since you read it"),
+    (status = 422, description = "Invalid fields, each named"),
+))]
+#[put("/cohorts/{id}")]
+async fn update_cohort(
+    state: web::Data<AppState>,
+    ApiActor(actor): ApiActor,
+    meta: RequestMeta,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    body: ApiJson<CohortChanges>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let version = crate::web::if_match(&req)?;
+    let who = Who::actor(&actor, &meta);
+    let view = state
+        .db(move |conn| area::update_cohort(conn, &actor, &who, id, version, &body.0))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", format!("\"{}\"", view.version)))
+        .json(view))
 }
 
 #[utoipa::path(tag = "cohorts", params(("id" = i64, Path)), request_body = NewSessionsInput, responses(

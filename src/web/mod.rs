@@ -46,6 +46,20 @@ impl AppState {
     }
 }
 
+/// The version a client based its update on: `If-Match: "3"` (or `W/"3"`).
+pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, Problem> {
+    let Some(raw) = req.headers().get("If-Match") else {
+        return Ok(None);
+    };
+    let text = raw.to_str().unwrap_or("").trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse::<i32>().map(Some).map_err(|_| {
+        let mut errors = errors::FieldErrors::default();
+        errors.add("If-Match", "error-if-match");
+        Problem::invalid(errors)
+    })
+}
+
 /// The OpenAPI document's fixed parts; paths are collected from the registered handlers.
 #[derive(OpenApi)]
 #[openapi(

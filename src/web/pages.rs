@@ -93,6 +93,7 @@ pub struct Viewer {
     pub can_read_audit: bool,
     pub can_see_cohorts: bool,
     pub can_manage_cohorts: bool,
+    pub can_edit_holidays: bool,
 }
 
 /// Render `template` with `data`, adding what every page needs (language, viewer, menu).

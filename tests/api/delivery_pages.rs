@@ -238,3 +238,234 @@ async fn the_coordinators_home_page_shows_open_absence_alerts() {
         "and the enrolment history"
     );
 }
+
+#[actix_web::test]
+async fn programmes_and_cohorts_are_edited_with_a_version_check() {
+    let c = cohort(2, 0, 10).await;
+    let programmes: Value = c
+        .app
+        .get(&c.coordinator, "/api/v1/programmes")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let p = &programmes[0];
+    let path = format!("/api/v1/programmes/{}", p["id"]);
+    let body = json!({ "name": "Pathways 2", "kind": "education", "session_count": 10, "min_attendance_percent": 80 });
+    let resp = c
+        .app
+        .put_json(&c.coordinator, &path, Some("\"1\""), &body)
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["etag"], "\"2\"");
+    assert_eq!(
+        c.app
+            .put_json(&c.coordinator, &path, Some("\"1\""), &body)
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+    let cohort_path = format!("/api/v1/cohorts/{}", c.id);
+    let changes = json!({ "name": "Spring group A", "capacity": 8, "start_date": "2026-03-02", "status": "running", "facilitator_ids": [] });
+    let resp = c
+        .app
+        .put_json(&c.coordinator, &cohort_path, Some("\"1\""), &changes)
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let view: Value = resp.json().await.unwrap();
+    assert_eq!(view["status"], "running");
+    assert_eq!(view["facilitators"], json!([]));
+    let mut bad = changes.clone();
+    bad["status"] = json!("paused");
+    let resp = c
+        .app
+        .put_json(&c.coordinator, &cohort_path, Some("\"2\""), &bad)
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem_fields(&resp.json().await.unwrap()), ["status"]);
+    // The edit page saves with its hidden version and shows a conflict for a stale one.
+    let (client, _) = c.app.login(&c.coordinator.email, PASSWORD).await;
+    let form = page(&client, c.app.url(&format!("/cohorts/{}/edit", c.id))).await;
+    assert_eq!(hidden_value(&form, "version"), "2");
+    let csrf = hidden_value(&form, "csrf_token");
+    let fields = |version: &str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("version", version.to_string()),
+            ("name", "Spring group B".into()),
+            ("capacity", "9".into()),
+            ("start_date", "2026-03-02".into()),
+            ("status", "running".into()),
+        ]
+    };
+    assert_eq!(
+        client
+            .post(c.app.url(&format!("/cohorts/{}", c.id)))
+            .form(&fields("1"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        client
+            .post(c.app.url(&format!("/cohorts/{}", c.id)))
+            .form(&fields("2"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[actix_web::test]
+async fn a_session_is_moved_and_cancelled_from_its_page() {
+    let c = cohort(2, 1, 10).await;
+    let (client, _) = c.app.login(&c.coordinator.email, PASSWORD).await;
+    let url = c.app.url(&format!("/sessions/{}", c.sessions[0]));
+    let html = page(&client, url.clone()).await;
+    let csrf = hidden_value(&html, "csrf_token");
+    let resp = client
+        .post(
+            c.app
+                .url(&format!("/sessions/{}/reschedule", c.sessions[0])),
+        )
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("starts_at", "2026-03-03T14:00"),
+            ("reason", ""),
+            ("requested_by", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert_eq!(
+        hidden_value(&html, "starts_at"),
+        "2026-03-03T14:00",
+        "what was typed is kept"
+    );
+    let resp = client
+        .post(
+            c.app
+                .url(&format!("/sessions/{}/reschedule", c.sessions[0])),
+        )
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("starts_at", "2026-03-03T14:00"),
+            ("reason", "Visit day"),
+            ("requested_by", "Governor"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let status = text_of(&page(&client, url.clone()).await, "#session-status").unwrap();
+    assert_eq!(status, "Rescheduled: Visit day (asked by Governor)");
+    client
+        .post(c.app.url(&format!("/sessions/{}/cancel", c.sessions[1])))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("reason", "Lockdown"),
+            ("requested_by", "Security"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = text_of(
+        &page(&client, c.app.url(&format!("/sessions/{}", c.sessions[1]))).await,
+        "#session-status",
+    )
+    .unwrap();
+    assert!(status.starts_with("Cancelled: Lockdown"), "{status}");
+    let csv = client
+        .get(c.app.url(&format!("/cohorts/{}/register.csv", c.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.text().await.unwrap().starts_with("session_id,"));
+}
+
+#[actix_web::test]
+async fn admins_import_holidays_from_a_page_and_feeds_are_made_and_revoked_there() {
+    let c = cohort(1, 0, 10).await;
+    let admin = c.app.user(Role::Admin, None);
+    let (client, _) = c.app.login(&admin.email, PASSWORD).await;
+    let html = page(&client, c.app.url("/holidays")).await;
+    let csrf = hidden_value(&html, "csrf_token");
+    let resp = client
+        .post(c.app.url("/holidays"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("site_id", &c.site.to_string()),
+            ("csv", "date,name\n2026-08-31,Independence Day\n"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(page(&client, c.app.url("/holidays"))
+        .await
+        .contains("2026-08-31 — Independence Day"));
+    let (coord, _) = c.app.login(&c.coordinator.email, PASSWORD).await;
+    assert_eq!(
+        coord
+            .get(c.app.url("/holidays"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let csrf = hidden_value(
+        &page(&coord, c.app.url("/calendar-feeds")).await,
+        "csrf_token",
+    );
+    let html = coord
+        .post(c.app.url("/calendar-feeds"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("cohort_id", &c.id.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let shown = text_of(&html, "#new-feed code").unwrap();
+    assert!(
+        shown.contains("/calendars/") && shown.ends_with(".ics"),
+        "{shown}"
+    );
+    let path = &shown[shown.find("/calendars/").unwrap()..];
+    assert_eq!(
+        reqwest::get(c.app.url(path)).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let again = page(&coord, c.app.url("/calendar-feeds")).await;
+    assert!(!again.contains(path), "the address is shown only once");
+    let doc = scraper::Html::parse_document(&again);
+    let action = doc
+        .select(&scraper::Selector::parse("form[action$='/revoke']").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("action")
+        .unwrap()
+        .to_string();
+    coord
+        .post(c.app.url(&action))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        reqwest::get(c.app.url(path)).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -162,6 +162,8 @@ async fn openapi_lists_every_api_route_and_swagger_ui_is_served() {
         ("/api/v1/calendar-feeds", "post"),
         ("/api/v1/calendar-feeds/{id}/revoke", "post"),
         ("/api/v1/cohorts/{id}/register.csv", "get"),
+        ("/api/v1/programmes/{id}", "put"),
+        ("/api/v1/cohorts/{id}", "put"),
     ];
     for (path, method) in expected {
         assert!(
