@@ -205,15 +205,24 @@ async fn every_allowed_transition_works_and_history_keeps_reason_actor_and_time(
         .contains("completion rule overridden"));
     assert!(history[7]["at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(done["allowed_next"], json!([]), "completed is final");
-    // The other endings from each state, on fresh enrolments in new cohorts.
-    let ends = [
-        ("referred", "withdrawn"),
-        ("assessed", "withdrawn"),
-        ("enrolled", "transferred"),
-        ("active", "withdrawn"),
-        ("suspended", "transferred"),
-    ];
-    for (n, (from, end)) in ends.iter().enumerate() {
+    // Every row of the transition table, each on a fresh enrolment walked to its `from` state.
+    let path_to = |state: &str| -> Vec<&'static str> {
+        match state {
+            "referred" => vec![],
+            "assessed" => vec!["assessed"],
+            "waitlisted" => vec!["assessed", "waitlisted"],
+            "enrolled" => vec!["assessed", "enrolled"],
+            "active" => vec!["assessed", "enrolled", "active"],
+            "suspended" => vec!["assessed", "enrolled", "active", "suspended"],
+            other => panic!("no path to {other}"),
+        }
+    };
+    let extra_for = |to: &str| match to {
+        "assessed" => json!({ "assessment_outcome": "suitable" }),
+        "completed" => json!({ "override_reason": "Rule waived by the board" }),
+        _ => json!({}),
+    };
+    for (n, (from, to, _roles)) in onward::enrolments::TRANSITIONS.iter().enumerate() {
         let other = app
             .participant(
                 &c.coordinator,
@@ -231,34 +240,67 @@ async fn every_allowed_transition_works_and_history_keeps_reason_actor_and_time(
             .await
             .unwrap();
         let eid = e["id"].as_i64().unwrap();
-        let path: &[(&str, Value)] = &[
-            ("assessed", json!({ "assessment_outcome": "suitable" })),
-            ("enrolled", json!({})),
-            ("active", json!({})),
-            ("suspended", json!({})),
-        ];
-        let steps = match *from {
-            "referred" => 0,
-            "assessed" => 1,
-            "enrolled" => 2,
-            "active" => 3,
-            _ => 4,
-        };
-        for (to, extra) in &path[..steps] {
+        for step in path_to(from) {
             assert_eq!(
-                move_to(app, &c.coordinator, eid, to, extra.clone())
+                move_to(app, &c.coordinator, eid, step, extra_for(step))
                     .await
                     .status(),
-                StatusCode::OK
+                StatusCode::OK,
+                "{step}"
             );
         }
-        let body: Value = move_to(app, &c.coordinator, eid, end, json!({}))
+        let body: Value = move_to(app, &c.coordinator, eid, to, extra_for(to))
             .await
             .json()
             .await
             .unwrap();
-        assert_eq!(body["status"], *end, "{from} → {end}: {body}");
+        assert_eq!(body["status"], *to, "{from} → {to}: {body}");
     }
+}
+
+#[actix_web::test]
+async fn a_mentor_may_make_only_the_moves_the_table_gives_mentors() {
+    let c = cohort(2, 0, 10).await;
+    let mentor = c.app.user(Role::Mentor, None);
+    let mut body = participant_body("KG-2026-00042", c.site);
+    body["mentor_ids"] = json!([mentor.id]);
+    let person = c.app.participant(&c.coordinator, body).await;
+    let e: Value = c
+        .app
+        .post_json(
+            &c.coordinator,
+            "/api/v1/enrolments",
+            &json!({ "participant_id": person["id"], "cohort_id": c.id, "reason": "r" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = e["id"].as_i64().unwrap();
+    let resp = move_to(
+        &c.app,
+        &mentor,
+        id,
+        "assessed",
+        json!({ "assessment_outcome": "suitable" }),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK, "mentors assess");
+    let resp = move_to(&c.app, &mentor, id, "enrolled", json!({})).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = resp.json().await.unwrap();
+    assert_eq!(
+        problem["allowed"],
+        json!([]),
+        "nothing further for a mentor from assessed"
+    );
+    let stranger = c.app.user(Role::Mentor, None);
+    assert_eq!(
+        move_to(&c.app, &stranger, id, "withdrawn", json!({}))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[actix_web::test]
