@@ -377,7 +377,7 @@ async fn a_coordinator_sets_up_a_cohort_enrols_three_and_takes_a_register_by_key
     screenshot(&c, "12-cohort").await;
 
     // The first register, with the keyboard only: present, late 5 minutes, unexcused.
-    click_and_load(&c, Locator::Css("#sessions tbody tr a")).await;
+    click_and_load(&c, Locator::Css("#sessions tbody tr a[href$='/register']")).await;
     c.execute(
         "document.querySelector('#register-form input[type=radio]:checked').focus()",
         vec![],
