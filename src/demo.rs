@@ -288,5 +288,152 @@ fn load_everything(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError>
         crate::participants::store::insert(conn, &p)
             .map_err(|e| DemoError::Other(format!("{e}")))?;
     }
+    load_delivery(conn, &ids, &[bishkek, lisbon], today, &mut rng)?;
     Ok(logins)
+}
+
+/// A programme, one running cohort per site with its weekly sessions, six active participants
+/// each, and the registers of the sessions already past.
+fn load_delivery(
+    conn: &mut DbConnection,
+    ids: &std::collections::HashMap<&str, i64>,
+    sites: &[i64],
+    today: NaiveDate,
+    rng: &mut StdRng,
+) -> Result<(), DemoError> {
+    use crate::db::schema::participants;
+    use crate::programmes::model::{CadenceInput, CohortInput, ProgrammeInput};
+    let other = |e: &dyn std::fmt::Display| DemoError::Other(e.to_string());
+    let admin = crate::auth::Actor {
+        id: crate::auth::UserId(ids["admin@onward.test"]),
+        email: "admin@onward.test".into(),
+        display_name: "Demo".into(),
+        role: Role::Admin,
+        site_id: None,
+        credential: crate::auth::Credential::Token,
+    };
+    let who = Who::command_line();
+    let programme = crate::programmes::create_programme(
+        conn,
+        &admin,
+        &who,
+        &ProgrammeInput {
+            name: Some("Pathways out of violence".into()),
+            kind: Some("group".into()),
+            description: Some(
+                "Twelve weekly group sessions on identity, belonging and choices.".into(),
+            ),
+            session_count: Some(12),
+            min_attendance_percent: Some(75),
+            absence_alert_after: Some(3),
+        },
+    )
+    .map_err(|e| other(&e))?;
+    let mentors = [
+        ids["mentor.bishkek@onward.test"],
+        ids["mentor.lisbon@onward.test"],
+    ];
+    let first = today - Duration::weeks(4);
+    for (site, mentor) in sites.iter().zip(mentors) {
+        let cohort = crate::programmes::create_cohort(
+            conn,
+            &admin,
+            &who,
+            &CohortInput {
+                programme_id: Some(programme.id),
+                site_id: Some(*site),
+                name: Some(format!("Pathways {}", first.format("%B %Y"))),
+                capacity: Some(10),
+                start_date: Some(first.to_string()),
+                facilitator_ids: Some(vec![mentor]),
+                schedule: Some(CadenceInput {
+                    first_date: Some(first.to_string()),
+                    time: Some("10:00".into()),
+                    duration_minutes: Some(90),
+                    every_weeks: Some(1),
+                    count: Some(12),
+                    room: Some("Hall A".into()),
+                    facilitator_id: Some(mentor),
+                }),
+                override_reason: None,
+            },
+        )
+        .map_err(|e| other(&e))?;
+        let people: Vec<i64> = participants::table
+            .filter(participants::site_id.eq(site))
+            .filter(participants::restricted.eq(false))
+            .filter(participants::status.eq("in_custody"))
+            .order(participants::id.asc())
+            .limit(6)
+            .select(participants::id)
+            .load(conn)?;
+        for p in &people {
+            let e = crate::enrolments::refer(
+                conn,
+                &admin,
+                &who,
+                &crate::enrolments::ReferralInput {
+                    participant_id: Some(*p),
+                    cohort_id: Some(cohort.id),
+                    reason: Some("Sentence plan review".into()),
+                },
+            )
+            .map_err(|e| other(&e))?;
+            for (to, outcome) in [
+                ("assessed", Some("suitable")),
+                ("enrolled", None),
+                ("active", None),
+            ] {
+                crate::enrolments::transition(
+                    conn,
+                    &admin,
+                    &who,
+                    e.id,
+                    &crate::enrolments::TransitionInput {
+                        to: Some(to.into()),
+                        reason: Some("Agreed at the case review".into()),
+                        assessment_outcome: outcome.map(str::to_string),
+                        override_reason: None,
+                    },
+                )
+                .map_err(|e| other(&e))?;
+            }
+        }
+        let now_utc = Utc::now().naive_utc();
+        for session in cohort
+            .sessions
+            .iter()
+            .filter(|s| s.starts_at.naive_utc() < now_utc)
+        {
+            let entries = people
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    // The last person keeps missing sessions, so the demo shows an absence alert.
+                    let mark = if i == people.len() - 1 {
+                        "unexcused"
+                    } else {
+                        ["present", "present", "present", "late", "excused"][rng.gen_range(0..5)]
+                    };
+                    crate::attendance::RegisterEntry {
+                        participant_id: Some(*p),
+                        mark: Some(mark.into()),
+                        late_minutes: (mark == "late").then_some(10),
+                        reason: None,
+                    }
+                })
+                .collect();
+            crate::attendance::save(
+                conn,
+                &admin,
+                &who,
+                session.id,
+                &crate::attendance::RegisterInput {
+                    entries: Some(entries),
+                },
+            )
+            .map_err(|e| other(&e))?;
+        }
+    }
+    Ok(())
 }

@@ -253,6 +253,19 @@ async fn the_demo_loads_once_and_never_prints_old_passwords() {
         .get_result(&mut *app.conn())
         .unwrap();
     assert_eq!(count, 50);
+    {
+        use onward::db::schema::{absence_alerts, cohorts};
+        let cohorts: i64 = cohorts::table.count().get_result(&mut *app.conn()).unwrap();
+        assert_eq!(cohorts, 2, "a running cohort per site");
+        let alerts: i64 = absence_alerts::table
+            .count()
+            .get_result(&mut *app.conn())
+            .unwrap();
+        assert_eq!(
+            alerts, 2,
+            "one participant per cohort keeps missing sessions"
+        );
+    }
     let zones: Vec<String> = sites::table
         .order(sites::code)
         .select(sites::time_zone)
