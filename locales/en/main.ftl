@@ -310,3 +310,5 @@ feeds-cohort = Cohort { $id }
 feeds-personal = My sessions
 feeds-revoked = revoked
 feeds-revoke = Revoke
+field-completion-override = Reason to complete without the attendance rule (if needed)
+error-session-held = This session was held and has a register; it can no longer be moved or cancelled.

@@ -67,33 +67,55 @@ pub fn evaluate(
         .filter(enrolments::participant_id.eq(participant_id))
         .select(enrolments::id)
         .first(conn)?;
-    let open: Option<i64> = absence_alerts::table
+    // The newest alert of this enrolment decides what a streak means now.
+    let last: Option<(i64, i32, Option<NaiveDateTime>, Option<String>)> = absence_alerts::table
         .filter(absence_alerts::enrolment_id.eq(enrolment_id))
-        .filter(absence_alerts::cleared_at.is_null())
-        .select(absence_alerts::id)
+        .order(absence_alerts::id.desc())
+        .select((
+            absence_alerts::id,
+            absence_alerts::streak,
+            absence_alerts::cleared_at,
+            absence_alerts::cleared_reason,
+        ))
         .first(conn)
         .optional()?;
-    match open {
-        Some(id) if attended_last => {
-            diesel::update(absence_alerts::table.find(id))
-                .set((
-                    absence_alerts::cleared_at.eq(now()),
-                    absence_alerts::cleared_reason.eq("attended"),
-                ))
-                .execute(conn)?;
+    let clear = |conn: &mut DbConnection, id: i64, reason: &str| -> Result<(), DbError> {
+        diesel::update(absence_alerts::table.find(id))
+            .set((
+                absence_alerts::cleared_at.eq(now()),
+                absence_alerts::cleared_reason.eq(reason),
+            ))
+            .execute(conn)?;
+        Ok(())
+    };
+    let raise = match last {
+        // Open: attending clears it; a correction that breaks the streak clears it too.
+        Some((id, _, None, _)) => {
+            if attended_last {
+                clear(conn, id, "attended")?;
+            } else if streak < threshold {
+                clear(conn, id, "corrected")?;
+            }
+            false
         }
-        None if streak >= threshold => {
-            diesel::insert_into(absence_alerts::table)
-                .values((
-                    absence_alerts::enrolment_id.eq(enrolment_id),
-                    absence_alerts::participant_id.eq(participant_id),
-                    absence_alerts::cohort_id.eq(cohort_id),
-                    absence_alerts::streak.eq(streak),
-                    absence_alerts::raised_at.eq(now()),
-                ))
-                .execute(conn)?;
+        // Acknowledged during this same run of absences: alert again only after N more.
+        Some((_, raised_streak, Some(_), Some(reason)))
+            if reason == "acknowledged" && streak >= raised_streak =>
+        {
+            streak >= raised_streak + threshold
         }
-        _ => {}
+        _ => streak >= threshold,
+    };
+    if raise {
+        diesel::insert_into(absence_alerts::table)
+            .values((
+                absence_alerts::enrolment_id.eq(enrolment_id),
+                absence_alerts::participant_id.eq(participant_id),
+                absence_alerts::cohort_id.eq(cohort_id),
+                absence_alerts::streak.eq(streak),
+                absence_alerts::raised_at.eq(now()),
+            ))
+            .execute(conn)?;
     }
     Ok(())
 }

@@ -185,9 +185,19 @@ pub fn register(
         .map_err(DbError::from)?
         .into_iter()
         .collect();
+    // Those who take the register see everyone on it (restricted people by case reference only);
+    // anyone else sees only the participants they may see anyway.
+    let takes = access::may_take_register(
+        conn,
+        actor,
+        cohort.site_id,
+        cohort.id,
+        session.facilitator_id,
+    )?;
     let marks = current_marks(conn, session.id)?;
     let lines = expected(conn, &session)?
         .into_iter()
+        .filter(|(id, ..)| takes || visible.contains(id))
         .map(|(id, reference, given, family, restricted)| {
             let mark = marks.get(&id);
             RegisterLine {
@@ -207,6 +217,26 @@ pub fn register(
         lines,
         taken: !marks.is_empty(),
     })
+}
+
+/// Read a register, auditing the read for each participant shown.
+pub fn read_register(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    who: &Who,
+    session_id: i64,
+) -> Result<Register, ProgrammeError> {
+    let r = register(conn, actor, session_id)?;
+    let shown: Vec<i64> = r.lines.iter().map(|l| l.participant_id).collect();
+    audit::record_reads(
+        conn,
+        who,
+        "register.read",
+        "session",
+        &session_id.to_string(),
+        &shown,
+    )?;
+    Ok(r)
 }
 
 /// Take (or correct) a session's whole register. Sending the same register again changes nothing.
@@ -286,12 +316,10 @@ pub fn save(
         }
         let before = current_marks(conn, session.id)?;
         let at = now();
-        let mut changes = Vec::new();
         for (p, mark) in &marks {
             match before.get(p) {
                 Some(old) if old == mark => continue,
-                Some(old) => {
-                    changes.push(json!({ "participant_id": p, "from": old.0, "to": mark.0 }));
+                Some(_) => {
                     diesel::update(attendance::table.find((session.id, *p)))
                         .set((
                             attendance::mark.eq(&mark.0),
@@ -317,28 +345,24 @@ pub fn save(
                 }
             }
         }
-        if before.is_empty() {
+        // One audit row per person whose mark was set or changed, so each participant's trail
+        // shows it.
+        for (p, mark) in &marks {
+            let action = match before.get(p) {
+                Some(old) if old == mark => continue,
+                Some(_) => "register.correct",
+                None => "register.take",
+            };
+            let from = before.get(p).map(|m| m.0.clone());
             audit::record(
                 conn,
                 who,
                 Event {
-                    action: "register.take",
+                    action,
                     entity_type: "session",
                     entity_id: Some(session.id.to_string()),
-                    participant_id: None,
-                    detail: Some(json!({ "marks": marks.len() })),
-                },
-            )?;
-        } else if !changes.is_empty() {
-            audit::record(
-                conn,
-                who,
-                Event {
-                    action: "register.correct",
-                    entity_type: "session",
-                    entity_id: Some(session.id.to_string()),
-                    participant_id: None,
-                    detail: Some(json!({ "changes": changes })),
+                    participant_id: Some(*p),
+                    detail: Some(json!({ "from": from, "to": mark.0 })),
                 },
             )?;
         }
@@ -351,8 +375,10 @@ pub fn save(
                 ))
                 .execute(conn)?;
         }
-        for p in marks.keys() {
-            alerts::evaluate(conn, cohort.id, *p)?;
+        for (p, mark) in &marks {
+            if before.get(p) != Some(mark) {
+                alerts::evaluate(conn, cohort.id, *p)?;
+            }
         }
         register(conn, actor, session.id)
     })

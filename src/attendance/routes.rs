@@ -26,11 +26,13 @@ pub fn api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 async fn read_register(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
+    meta: RequestMeta,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    let who = Who::actor(&actor, &meta);
     let register = state
-        .db(move |conn| area::register(conn, &actor, id))
+        .db(move |conn| area::read_register(conn, &actor, &who, id))
         .await?;
     Ok(HttpResponse::Ok().json(register))
 }

@@ -176,6 +176,34 @@ pub fn record(conn: &mut DbConnection, who: &Who, event: Event) -> Result<(), Db
     })
 }
 
+/// Record that `who` read data of each of `participants` (one row each, so that every
+/// participant's own trail shows the read).
+pub fn record_reads(
+    conn: &mut DbConnection,
+    who: &Who,
+    action: &'static str,
+    entity_type: &'static str,
+    entity_id: &str,
+    participants: &[i64],
+) -> Result<(), DbError> {
+    conn.transaction::<_, DbError, _>(|conn| {
+        for p in participants {
+            record(
+                conn,
+                who,
+                Event {
+                    action,
+                    entity_type,
+                    entity_id: Some(entity_id.to_string()),
+                    participant_id: Some(*p),
+                    detail: None,
+                },
+            )?;
+        }
+        Ok(())
+    })
+}
+
 /// What `verify` found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {

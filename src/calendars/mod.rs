@@ -204,6 +204,8 @@ pub fn render(conn: &mut DbConnection, token: &str) -> Result<Option<String>, Db
     let rows: Vec<(SessionRow, String, String)> = cohort_sessions::table
         .inner_join(cohorts::table.inner_join(programmes::table))
         .filter(cohort_sessions::cohort_id.eq_any(visible))
+        // Calendars need what is coming and the past year; older sessions would crowd the limit.
+        .filter(cohort_sessions::starts_at.ge(now() - chrono::Duration::days(365)))
         .order(cohort_sessions::starts_at.asc())
         .limit(5_000)
         .select((SessionRow::as_select(), cohorts::name, programmes::name))
@@ -278,6 +280,22 @@ pub fn register_csv(
         ))
         .load(conn)
         .map_err(DbError::from)?;
+    // The same people as the register shows: everyone to those who take it, otherwise only the
+    // participants the reader may see.
+    let rows: Vec<Line> =
+        if access::may_take_register(conn, actor, cohort.site_id, cohort.id, None)? {
+            rows
+        } else {
+            let refs: Vec<String> = rows.iter().map(|r| r.3.clone()).collect();
+            let visible: Vec<String> = crate::participants::access::visible_to(actor)
+                .filter(participants::case_reference.eq_any(refs))
+                .select(participants::case_reference)
+                .load(conn)
+                .map_err(DbError::from)?;
+            rows.into_iter()
+                .filter(|r| visible.contains(&r.3))
+                .collect()
+        };
     let mut out = csv::Writer::from_writer(Vec::new());
     let local = |t: chrono::NaiveDateTime| {
         crate::programmes::schedule::utc_to_local(zone, t)

@@ -15,7 +15,6 @@ use crate::db::schema::{cohorts, enrolment_events, enrolments, participants, pro
 use crate::db::{self, now, DbConnection, DbError};
 use crate::participants::access as participant_access;
 use crate::programmes::access as cohort_access;
-use crate::programmes::clashes::ATTENDING;
 use crate::programmes::model::{override_reason, required_text};
 use crate::web::errors::{FieldErrors, Problem};
 
@@ -381,7 +380,7 @@ pub fn transition(
                 // A full cohort puts new enrolments on its waitlist.
                 let taken: i64 = enrolments::table
                     .filter(enrolments::cohort_id.eq(row.cohort_id))
-                    .filter(enrolments::status.eq_any(ATTENDING))
+                    .filter(enrolments::status.eq_any(["enrolled", "active", "suspended"]))
                     .count()
                     .get_result(conn)?;
                 if taken >= i64::from(capacity) {
@@ -529,6 +528,40 @@ pub fn view(
         history,
         version: row.version,
     })
+}
+
+/// Read one enrolment, audited.
+pub fn read(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+) -> Result<EnrolmentView, EnrolmentError> {
+    let v = view(conn, actor, id)?;
+    audit::record_reads(
+        conn,
+        who,
+        "enrolment.read",
+        "enrolment",
+        &id.to_string(),
+        &[v.participant_id],
+    )?;
+    Ok(v)
+}
+
+/// List enrolments, auditing the read for each participant shown.
+pub fn read_list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    who: &Who,
+    cohort_id: Option<i64>,
+    participant_id: Option<i64>,
+) -> Result<Vec<EnrolmentView>, EnrolmentError> {
+    let list = list(conn, actor, cohort_id, participant_id)?;
+    let shown: Vec<i64> = list.iter().map(|e| e.participant_id).collect();
+    let entity = cohort_id.map_or_else(|| "participant".to_string(), |c| format!("cohort {c}"));
+    audit::record_reads(conn, who, "enrolment.read", "enrolment", &entity, &shown)?;
+    Ok(list)
 }
 
 /// Enrolments `actor` may see, of a cohort or of a participant.

@@ -36,6 +36,7 @@ fn id_param(errors: &mut FieldErrors, field: &str, raw: &Option<String>) -> Opti
 async fn list_enrolments(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
+    meta: RequestMeta,
     query: web::Query<EnrolmentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mut e = FieldErrors::default();
@@ -44,8 +45,9 @@ async fn list_enrolments(
     if !e.is_empty() {
         return Err(Problem::invalid(e).into());
     }
+    let who = Who::actor(&actor, &meta);
     let items = state
-        .db(move |conn| area::list(conn, &actor, cohort, participant))
+        .db(move |conn| area::read_list(conn, &actor, &who, cohort, participant))
         .await?;
     Ok(HttpResponse::Ok().json(items))
 }
@@ -76,10 +78,14 @@ async fn refer(
 async fn read_enrolment(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
+    meta: RequestMeta,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let view = state.db(move |conn| area::view(conn, &actor, id)).await?;
+    let who = Who::actor(&actor, &meta);
+    let view = state
+        .db(move |conn| area::read(conn, &actor, &who, id))
+        .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

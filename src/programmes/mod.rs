@@ -429,7 +429,9 @@ pub fn update_cohort(
             return Err(ProgrammeError::Forbidden);
         }
         let expected = expected.ok_or_else(|| invalid("If-Match", "error-if-match"))?;
-        let facilitators = input.facilitator_ids.clone().unwrap_or_default();
+        let mut facilitators = input.facilitator_ids.clone().unwrap_or_default();
+        facilitators.sort_unstable();
+        facilitators.dedup();
         for f in &facilitators {
             check_facilitator(conn, "facilitator_ids", Some(*f), &mut e)?;
         }
@@ -608,6 +610,9 @@ pub fn reschedule(
         if session.status == "cancelled" {
             return Err(invalid("starts_at", "error-session-cancelled"));
         }
+        if session.status == "held" {
+            return Err(invalid("starts_at", "error-session-held"));
+        }
         let site = store::site(conn, cohort.site_id)?.ok_or(ProgrammeError::NotFound)?;
         let zone = store::zone_of(&site);
         let mut e = FieldErrors::default();
@@ -702,6 +707,9 @@ pub fn cancel(
         let (session, cohort) = store::visible_session(conn, actor, session_id)?;
         if !access::may_manage(actor, cohort.site_id) {
             return Err(ProgrammeError::Forbidden);
+        }
+        if session.status == "held" {
+            return Err(invalid("reason", "error-session-held"));
         }
         let mut e = FieldErrors::default();
         let (reason, requested_by) =

@@ -419,12 +419,13 @@ async fn create_cohort_page(
 fn cohort_page_data(
     conn: &mut DbConnection,
     actor: &Actor,
+    who: &Who,
     id: i64,
 ) -> Result<Value, ProgrammeError> {
     let row = store::visible_cohort(conn, actor, id)?;
     let manage = access::may_manage(actor, row.site_id);
     let view = store::cohort_view(conn, row)?;
-    let list = enrolments::list(conn, actor, Some(id), None).map_err(|e| match e {
+    let list = enrolments::read_list(conn, actor, who, Some(id), None).map_err(|e| match e {
         EnrolmentError::Db(d) => ProgrammeError::Db(d),
         _ => ProgrammeError::Forbidden,
     })?;
@@ -479,12 +480,16 @@ fn cohort_page_data(
 async fn render_cohort(
     state: &web::Data<AppState>,
     actor: &Actor,
+    meta: &RequestMeta,
     id: i64,
     message: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let a = actor.clone();
-    let mut data = state.db(move |conn| cohort_page_data(conn, &a, id)).await?;
+    let who = Who::actor(actor, meta);
+    let mut data = state
+        .db(move |conn| cohort_page_data(conn, &a, &who, id))
+        .await?;
     data["message"] = json!(message);
     let html = render_page("cohorts/detail", &lang(), Some(&viewer(actor)), data);
     Ok(page_with_status(status, html))
@@ -494,9 +499,18 @@ async fn render_cohort(
 async fn cohort_page(
     state: web::Data<AppState>,
     actor: PageActor,
+    meta: RequestMeta,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    render_cohort(&state, &actor.0, path.into_inner(), None, StatusCode::OK).await
+    render_cohort(
+        &state,
+        &actor.0,
+        &meta,
+        path.into_inner(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -541,6 +555,7 @@ async fn refer_page(
             render_cohort(
                 &state,
                 &actor.0,
+                &meta,
                 id,
                 Some(first_message(&e.0)),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -598,6 +613,7 @@ async fn transition_page(
             render_cohort(
                 &state,
                 &actor.0,
+                &meta,
                 cohort,
                 Some(first_message(&problem.errors)),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -637,15 +653,17 @@ async fn acknowledge_page(
 async fn render_register(
     state: &web::Data<AppState>,
     actor: &Actor,
+    who: &Who,
     session_id: i64,
     typed: Option<&HashMap<String, String>>,
     errors: &[FieldError],
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let a = actor.clone();
+    let who = who.clone();
     let (register, may_take) = state
         .db(move |conn| -> Result<_, ProgrammeError> {
-            let register = attendance::register(conn, &a, session_id)?;
+            let register = attendance::read_register(conn, &a, &who, session_id)?;
             let (session, cohort) = store::visible_session(conn, &a, session_id)?;
             let may = access::may_take_register(
                 conn,
@@ -691,11 +709,14 @@ async fn render_register(
 async fn register_page(
     state: web::Data<AppState>,
     actor: PageActor,
+    meta: RequestMeta,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
+    let who = Who::actor(&actor.0, &meta);
     render_register(
         &state,
         &actor.0,
+        &who,
         path.into_inner(),
         None,
         &[],
@@ -753,26 +774,35 @@ async fn save_register_page(
             let reg = state
                 .db(move |conn| attendance::register(conn, &a, id))
                 .await?;
-            let errors: Vec<FieldError> = e
-                .0
-                .into_iter()
-                .map(|f| {
-                    let mut field = f.field.clone();
-                    for (i, p) in order.iter().enumerate() {
-                        if let Some(pos) = reg.lines.iter().position(|l| l.participant_id == *p) {
-                            field =
-                                field.replace(&format!("entries[{i}]"), &format!("entries[{pos}]"));
+            let errors: Vec<FieldError> =
+                e.0.into_iter()
+                    .map(|f| {
+                        // `entries[i]` counts what was sent (sorted by id); the page counts its lines.
+                        let field = match f
+                            .field
+                            .strip_prefix("entries[")
+                            .and_then(|r| r.split_once(']'))
+                        {
+                            Some((n, rest)) => {
+                                match n.parse::<usize>().ok().and_then(|i| order.get(i)).and_then(
+                                    |p| reg.lines.iter().position(|l| l.participant_id == *p),
+                                ) {
+                                    Some(pos) => format!("entries[{pos}]{rest}"),
+                                    None => f.field.clone(),
+                                }
+                            }
+                            None => f.field.clone(),
+                        };
+                        FieldError {
+                            field,
+                            message: f.message,
                         }
-                    }
-                    FieldError {
-                        field,
-                        message: f.message,
-                    }
-                })
-                .collect();
+                    })
+                    .collect();
             render_register(
                 &state,
                 &actor.0,
+                &Who::actor(&actor.0, &meta),
                 id,
                 Some(&typed),
                 &errors,
@@ -863,15 +893,33 @@ async fn update_programme_page(
 ) -> Result<HttpResponse, PageError> {
     actor.check_csrf(&form.csrf_token)?;
     let id = path.into_inner();
-    let n = |raw: &Option<String>| opt_number::<i32>(raw).ok().flatten();
+    let mut bad = Vec::new();
+    let mut n = |field: &str, raw: &Option<String>| -> Option<i32> {
+        opt_number(raw).unwrap_or_else(|_| {
+            bad.push(FieldError {
+                field: field.into(),
+                message: crate::web::pages::default_t("error-number"),
+            });
+            None
+        })
+    };
     let input = ProgrammeInput {
         name: form.name.clone(),
         kind: form.kind.clone(),
         description: form.description.clone(),
-        session_count: n(&form.session_count),
-        min_attendance_percent: n(&form.min_attendance_percent),
-        absence_alert_after: n(&form.absence_alert_after),
+        session_count: n("session_count", &form.session_count),
+        min_attendance_percent: n("min_attendance_percent", &form.min_attendance_percent),
+        absence_alert_after: n("absence_alert_after", &form.absence_alert_after),
     };
+    if !bad.is_empty() {
+        return Ok(render_programme_edit(
+            &actor.0,
+            id,
+            &form,
+            &bad,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
     let version = version_of(&form.version);
     let who = Who::actor(&actor.0, &meta);
     let a = actor.0.clone();
@@ -1107,9 +1155,26 @@ async fn reschedule_page(
     actor.check_csrf(&form.csrf_token)?;
     let id = path.into_inner();
     let blank = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+    let Ok(duration_minutes) = opt_number::<i32>(&form.duration_minutes) else {
+        let message = crate::web::pages::default_t("error-number");
+        let errors = [FieldError {
+            field: "duration_minutes".into(),
+            message,
+        }];
+        return render_session(
+            &state,
+            &actor.0,
+            id,
+            &form,
+            &errors,
+            &[],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
     let input = RescheduleInput {
         starts_at: form.starts_at.clone(),
-        duration_minutes: opt_number::<i32>(&form.duration_minutes).ok().flatten(),
+        duration_minutes,
         room: blank(&form.room),
         reason: form.reason.clone(),
         requested_by: form.requested_by.clone(),

@@ -17,6 +17,11 @@ use crate::programmes::model::{CohortRow, Programme, SessionRow};
 use crate::programmes::schedule::utc_to_local;
 use crate::programmes::ProgrammeError;
 
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on SQLite and PostgreSQL (ASCII folding on SQLite).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// A session as shown, with its times in the site's zone.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
@@ -217,8 +222,8 @@ pub fn cohorts_page(
         let mut q = access::visible_cohorts(actor);
         if !needle.is_empty() {
             q = q.filter(
-                cohorts::name
-                    .like(crate::db::like_pattern(&needle))
+                lower(cohorts::name)
+                    .like(crate::db::like_pattern(&needle.to_lowercase()))
                     .escape('\\'),
             );
         }

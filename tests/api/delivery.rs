@@ -411,7 +411,7 @@ async fn taking_the_same_register_twice_keeps_one_set_and_a_correction_is_audite
         .json()
         .await
         .unwrap();
-    assert_eq!(taken["total"], 1);
+    assert_eq!(taken["total"], 3, "one row per person, written once");
     // A correction of the past register.
     let corrected = register(&c.people, &["present", "present", "excused"]);
     assert_eq!(
@@ -428,11 +428,26 @@ async fn taking_the_same_register_twice_keeps_one_set_and_a_correction_is_audite
         .json()
         .await
         .unwrap();
-    assert_eq!(audit["total"], 1);
-    let detail = audit["items"][0]["detail"].as_str().unwrap();
+    assert_eq!(audit["total"], 2, "one row per corrected person");
+    let details: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
     assert!(
-        detail.contains("\"from\":\"late\"") && detail.contains("\"to\":\"excused\""),
-        "{detail}"
+        details
+            .iter()
+            .any(|d| d.contains("\"from\":\"unexcused\"") && d.contains("\"to\":\"excused\"")),
+        "{details:?}"
+    );
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["participant_id"].is_i64()),
+        "each on the participant's trail"
     );
     // Rates: person 0 1/1, cohort 3/3 (excused does not count as attended but counts).
     let e = enrolment_of(&c, c.people[2]).await;
@@ -718,4 +733,168 @@ async fn a_cohorts_register_history_exports_as_csv() {
     assert_eq!(&rows[0][1], "2026-03-02 10:00", "local time at the site");
     assert_eq!(&rows[1][4], "late");
     assert_eq!(&rows[1][5], "10");
+}
+
+#[actix_web::test]
+async fn review_rules_hold_for_registers_alerts_and_held_sessions() {
+    let c = cohort(5, 3, 10).await;
+    let reg = |n: usize| format!("/api/v1/sessions/{}/register", c.sessions[n]);
+    // A mentor who sees the cohort through one caseload participant sees only that person.
+    let mentor = c.app.user(Role::Mentor, None);
+    let mut body = participant_body("KG-2026-00001", c.site);
+    body["mentor_ids"] = json!([mentor.id]);
+    let person: Value = c
+        .app
+        .get(
+            &c.coordinator,
+            &format!("/api/v1/participants/{}", c.people[0]),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    c.app
+        .put_json(
+            &c.coordinator,
+            &format!("/api/v1/participants/{}", c.people[0]),
+            Some(&format!("\"{}\"", person["version"])),
+            &body,
+        )
+        .await;
+    let seen: Value = c.app.get(&mentor, &reg(0)).await.json().await.unwrap();
+    let ids: Vec<i64> = seen["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["participant_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [c.people[0]]);
+    assert_eq!(
+        c.app
+            .put_json(
+                &mentor,
+                &reg(0),
+                None,
+                &register(&c.people, &["present", "present", "present"])
+            )
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    // Reading a register is audited for each person shown.
+    let auditor = c.app.user(Role::Auditor, None);
+    let reads: Value = c
+        .app
+        .get(
+            &auditor,
+            &format!(
+                "/api/v1/audit-events?action=register.read&participant_id={}",
+                c.people[0]
+            ),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reads["total"], 1);
+    // An acknowledged alert does not come back when the same register is sent again.
+    for n in 0..3 {
+        c.app
+            .put_json(
+                &c.coordinator,
+                &reg(n),
+                None,
+                &register(&c.people, &["unexcused", "present", "present"]),
+            )
+            .await;
+    }
+    let alerts: Value = c
+        .app
+        .get(&c.coordinator, "/api/v1/alerts")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = alerts[0]["id"].as_i64().unwrap();
+    c.app
+        .post_json(
+            &c.coordinator,
+            &format!("/api/v1/alerts/{id}/acknowledge"),
+            &json!({}),
+        )
+        .await;
+    c.app
+        .put_json(
+            &c.coordinator,
+            &reg(2),
+            None,
+            &register(&c.people, &["unexcused", "present", "present"]),
+        )
+        .await;
+    let alerts: Value = c
+        .app
+        .get(&c.coordinator, "/api/v1/alerts")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(alerts.as_array().unwrap().len(), 0, "not raised again");
+    // A correction that breaks a streak clears its alert.
+    for n in 0..3 {
+        c.app
+            .put_json(
+                &c.coordinator,
+                &reg(n),
+                None,
+                &register(&c.people, &["unexcused", "unexcused", "present"]),
+            )
+            .await;
+    }
+    let alerts: Value = c
+        .app
+        .get(&c.coordinator, "/api/v1/alerts")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
+    c.app
+        .put_json(
+            &c.coordinator,
+            &reg(1),
+            None,
+            &register(&c.people, &["unexcused", "excused", "present"]),
+        )
+        .await;
+    let alerts: Value = c
+        .app
+        .get(&c.coordinator, "/api/v1/alerts")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        alerts.as_array().unwrap().len(),
+        0,
+        "the corrected streak is below three"
+    );
+    // A held session can no longer be cancelled.
+    let resp = c
+        .app
+        .post_json(
+            &c.coordinator,
+            &format!("/api/v1/sessions/{}/cancel", c.sessions[0]),
+            &json!({ "reason": "x", "requested_by": "y" }),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Cohort search ignores case on both databases.
+    let found: Value = c
+        .app
+        .get(&c.coordinator, "/api/v1/cohorts?q=SPRING")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["total"], 1);
 }

@@ -106,7 +106,7 @@ CREATE TABLE absence_alerts (
     raised_at TIMESTAMP NOT NULL,
     acknowledged_by BIGINT REFERENCES users(id),
     cleared_at TIMESTAMP,
-    cleared_reason TEXT CHECK (cleared_reason IN ('acknowledged','attended')),
+    cleared_reason TEXT CHECK (cleared_reason IN ('acknowledged','attended','corrected')),
     notified_at TIMESTAMP
 );
 CREATE INDEX absence_alerts_open ON absence_alerts(cohort_id, cleared_at);
