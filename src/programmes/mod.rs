@@ -40,6 +40,9 @@ pub enum ProgrammeError {
     Clash(Vec<Clash>),
     #[error("stale version")]
     Stale,
+    /// A change came without the version it was based on.
+    #[error("no version given")]
+    VersionRequired,
     #[error("not allowed")]
     Forbidden,
     #[error(transparent)]
@@ -66,6 +69,11 @@ impl From<ProgrammeError> for Problem {
             ProgrammeError::Stale => {
                 Problem::conflict(crate::web::pages::default_t("problem-stale-simple"))
             }
+            ProgrammeError::VersionRequired => Problem::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "problem-version-required",
+                crate::web::pages::default_t("problem-version-required-detail"),
+            ),
             ProgrammeError::Forbidden => Problem::forbidden(),
             ProgrammeError::Db(e) => e.into(),
         }
@@ -633,6 +641,7 @@ pub fn reschedule(
         else {
             return Err(ProgrammeError::Invalid(e));
         };
+        let expected = input.version.ok_or(ProgrammeError::VersionRequired)?;
         let starts_at = schedule::local_to_utc(zone, start);
         let ends_at = starts_at + Duration::minutes(i64::from(minutes));
         let room = input
@@ -656,18 +665,25 @@ pub fn reschedule(
         if !found.is_empty() && override_reason.is_none() {
             return Err(ProgrammeError::Clash(found));
         }
-        diesel::update(cohort_sessions::table.find(session.id))
-            .set((
-                cohort_sessions::starts_at.eq(starts_at),
-                cohort_sessions::ends_at.eq(ends_at),
-                cohort_sessions::room.eq(&room),
-                cohort_sessions::status.eq("rescheduled"),
-                cohort_sessions::status_reason.eq(&reason),
-                cohort_sessions::requested_by.eq(&requested_by),
-                cohort_sessions::version.eq(session.version.saturating_add(1)),
-                cohort_sessions::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
+        let changed = diesel::update(
+            cohort_sessions::table
+                .find(session.id)
+                .filter(cohort_sessions::version.eq(expected)),
+        )
+        .set((
+            cohort_sessions::starts_at.eq(starts_at),
+            cohort_sessions::ends_at.eq(ends_at),
+            cohort_sessions::room.eq(&room),
+            cohort_sessions::status.eq("rescheduled"),
+            cohort_sessions::status_reason.eq(&reason),
+            cohort_sessions::requested_by.eq(&requested_by),
+            cohort_sessions::version.eq(expected.saturating_add(1)),
+            cohort_sessions::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(ProgrammeError::Stale);
+        }
         audit::record(
             conn,
             who,
@@ -717,15 +733,23 @@ pub fn cancel(
         let (Some(reason), Some(requested_by)) = (reason, requested_by) else {
             return Err(ProgrammeError::Invalid(e));
         };
-        diesel::update(cohort_sessions::table.find(session.id))
-            .set((
-                cohort_sessions::status.eq("cancelled"),
-                cohort_sessions::status_reason.eq(&reason),
-                cohort_sessions::requested_by.eq(&requested_by),
-                cohort_sessions::version.eq(session.version.saturating_add(1)),
-                cohort_sessions::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
+        let expected = input.version.ok_or(ProgrammeError::VersionRequired)?;
+        let changed = diesel::update(
+            cohort_sessions::table
+                .find(session.id)
+                .filter(cohort_sessions::version.eq(expected)),
+        )
+        .set((
+            cohort_sessions::status.eq("cancelled"),
+            cohort_sessions::status_reason.eq(&reason),
+            cohort_sessions::requested_by.eq(&requested_by),
+            cohort_sessions::version.eq(expected.saturating_add(1)),
+            cohort_sessions::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(ProgrammeError::Stale);
+        }
         audit::record(
             conn,
             who,

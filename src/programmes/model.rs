@@ -436,6 +436,8 @@ pub struct RescheduleInput {
     pub reason: Option<String>,
     pub requested_by: Option<String>,
     pub override_reason: Option<String>,
+    /// The session's version you read (or send `If-Match`).
+    pub version: Option<i32>,
 }
 
 /// Cancelling a session: why, and who asked.
@@ -444,4 +446,6 @@ pub struct RescheduleInput {
 pub struct CancelInput {
     pub reason: Option<String>,
     pub requested_by: Option<String>,
+    /// The session's version you read (or send `If-Match`).
+    pub version: Option<i32>,
 }

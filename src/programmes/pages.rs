@@ -1082,6 +1082,7 @@ async fn update_cohort_page(
 struct SessionForm {
     #[serde(default)]
     csrf_token: String,
+    version: Option<String>,
     starts_at: Option<String>,
     duration_minutes: Option<String>,
     room: Option<String>,
@@ -1179,6 +1180,7 @@ async fn reschedule_page(
         reason: form.reason.clone(),
         requested_by: form.requested_by.clone(),
         override_reason: blank(&form.override_reason),
+        version: version_of(&form.version),
     };
     let who = Who::actor(&actor.0, &meta);
     let a = actor.0.clone();
@@ -1202,6 +1204,23 @@ async fn reschedule_page(
         Err(ProgrammeError::Clash(c)) => {
             render_session(&state, &actor.0, id, &form, &[], &c, StatusCode::CONFLICT).await
         }
+        Err(ProgrammeError::Stale | ProgrammeError::VersionRequired) => {
+            let message = crate::web::pages::default_t("problem-stale-simple");
+            let errors = [FieldError {
+                field: "version".into(),
+                message,
+            }];
+            render_session(
+                &state,
+                &actor.0,
+                id,
+                &form,
+                &errors,
+                &[],
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -1219,6 +1238,7 @@ async fn cancel_page(
     let input = CancelInput {
         reason: form.reason.clone(),
         requested_by: form.requested_by.clone(),
+        version: version_of(&form.version),
     };
     let who = Who::actor(&actor.0, &meta);
     let a = actor.0.clone();
@@ -1236,6 +1256,23 @@ async fn cancel_page(
                 &e.0,
                 &[],
                 StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(ProgrammeError::Stale | ProgrammeError::VersionRequired) => {
+            let message = crate::web::pages::default_t("problem-stale-simple");
+            let errors = [FieldError {
+                field: "version".into(),
+                message,
+            }];
+            render_session(
+                &state,
+                &actor.0,
+                id,
+                &form,
+                &errors,
+                &[],
+                StatusCode::CONFLICT,
             )
             .await
         }

@@ -235,12 +235,17 @@ async fn reschedule(
     ApiActor(actor): ApiActor,
     meta: RequestMeta,
     path: web::Path<i64>,
+    req: HttpRequest,
     body: ApiJson<RescheduleInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    let mut input = body.0;
+    if input.version.is_none() {
+        input.version = crate::web::if_match(&req)?;
+    }
     let who = Who::actor(&actor, &meta);
     let view = state
-        .db(move |conn| area::reschedule(conn, &actor, &who, id, &body.0))
+        .db(move |conn| area::reschedule(conn, &actor, &who, id, &input))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -255,12 +260,17 @@ async fn cancel(
     ApiActor(actor): ApiActor,
     meta: RequestMeta,
     path: web::Path<i64>,
+    req: HttpRequest,
     body: ApiJson<CancelInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    let mut input = body.0;
+    if input.version.is_none() {
+        input.version = crate::web::if_match(&req)?;
+    }
     let who = Who::actor(&actor, &meta);
     let view = state
-        .db(move |conn| area::cancel(conn, &actor, &who, id, &body.0))
+        .db(move |conn| area::cancel(conn, &actor, &who, id, &input))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }

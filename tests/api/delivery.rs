@@ -609,7 +609,7 @@ async fn calendar_feeds_parse_show_cancellations_and_can_be_revoked() {
         .post_json(
             &c.coordinator,
             &format!("/api/v1/sessions/{}/cancel", c.sessions[1]),
-            &json!({ "reason": "Holiday", "requested_by": "Governor" }),
+            &json!({ "reason": "Holiday", "requested_by": "Governor" , "version": 1 }),
         )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);

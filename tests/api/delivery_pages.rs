@@ -357,6 +357,7 @@ async fn a_session_is_moved_and_cancelled_from_its_page() {
             ("csrf_token", csrf.as_str()),
             ("starts_at", "2026-03-03T14:00"),
             ("reason", "Visit day"),
+            ("version", "1"),
             ("requested_by", "Governor"),
         ])
         .send()
@@ -370,6 +371,7 @@ async fn a_session_is_moved_and_cancelled_from_its_page() {
         .form(&[
             ("csrf_token", csrf.as_str()),
             ("reason", "Lockdown"),
+            ("version", "1"),
             ("requested_by", "Security"),
         ])
         .send()

@@ -218,7 +218,7 @@ async fn sessions_are_rescheduled_and_cancelled_with_reason_and_requester() {
     fields.sort();
     assert_eq!(fields, ["reason", "requested_by"]);
     let moved: Value = app
-        .post_json(&coordinator, &format!("/api/v1/sessions/{first}/reschedule"), &json!({ "starts_at": "2026-05-05T14:00", "reason": "Lockdown drill", "requested_by": "Security office" }))
+        .post_json(&coordinator, &format!("/api/v1/sessions/{first}/reschedule"), &json!({ "starts_at": "2026-05-05T14:00", "reason": "Lockdown drill", "requested_by": "Security office", "version": 1 }))
         .await
         .json()
         .await
@@ -231,15 +231,35 @@ async fn sessions_are_rescheduled_and_cancelled_with_reason_and_requester() {
         .post_json(
             &coordinator,
             &format!("/api/v1/sessions/{first}/reschedule"),
-            &json!({ "starts_at": "2026-05-11T10:30", "reason": "x", "requested_by": "y" }),
+            &json!({ "starts_at": "2026-05-11T10:30", "reason": "x", "requested_by": "y", "version": 2 }),
         )
         .await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
+    // A change based on an old version is refused; one without any version too.
+    let stale = json!({ "starts_at": "2026-05-12T10:30", "reason": "x", "requested_by": "y", "version": 1 });
+    let resp = app
+        .post_json(
+            &coordinator,
+            &format!("/api/v1/sessions/{first}/reschedule"),
+            &stale,
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let unversioned =
+        json!({ "starts_at": "2026-05-12T10:30", "reason": "x", "requested_by": "y" });
+    let resp = app
+        .post_json(
+            &coordinator,
+            &format!("/api/v1/sessions/{first}/reschedule"),
+            &unversioned,
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::PRECONDITION_REQUIRED);
     let cancelled: Value = app
         .post_json(
             &coordinator,
             &format!("/api/v1/sessions/{second}/cancel"),
-            &json!({ "reason": "Facilitator ill", "requested_by": "Coordinator" }),
+            &json!({ "reason": "Facilitator ill", "requested_by": "Coordinator", "version": 1 }),
         )
         .await
         .json()
@@ -251,7 +271,7 @@ async fn sessions_are_rescheduled_and_cancelled_with_reason_and_requester() {
         .post_json(
             &coordinator,
             &format!("/api/v1/sessions/{first}/reschedule"),
-            &json!({ "starts_at": "2026-05-11T10:30", "reason": "x", "requested_by": "y" }),
+            &json!({ "starts_at": "2026-05-11T10:30", "reason": "x", "requested_by": "y", "version": 2 }),
         )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
