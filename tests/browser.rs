@@ -79,11 +79,16 @@ async fn screenshot(c: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
-/// Click something that loads a new page, and wait until the new page has replaced the old one
-/// (the old document's root goes stale) and finished loading.
+/// Click something that loads a new page, and wait for the new page.
 async fn click_and_load(c: &Client, target: Locator<'_>) {
     let old = c.find(Locator::Css("html")).await.unwrap();
     c.find(target).await.unwrap().click().await.unwrap();
+    wait_replaced(c, old).await;
+}
+
+/// Wait until the page whose root is `old` has been replaced (the old root goes stale) and the
+/// new one has finished loading.
+async fn wait_replaced(c: &Client, old: fantoccini::elements::Element) {
     for _ in 0..100 {
         if old.tag_name().await.is_err() {
             break;
@@ -358,13 +363,7 @@ async fn a_coordinator_sets_up_a_cohort_enrols_three_and_takes_a_register_by_key
                 .click()
                 .await
                 .unwrap();
-            for _ in 0..100 {
-                if old.tag_name().await.is_err() {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            text(&c, "h1").await;
+            wait_replaced(&c, old).await;
         }
     }
     let statuses = c
@@ -401,12 +400,7 @@ async fn a_coordinator_sets_up_a_cohort_enrols_three_and_takes_a_register_by_key
     press(&c, &key(Key::Tab)).await; // the save button
     let old = c.find(Locator::Css("html")).await.unwrap();
     press(&c, &key(Key::Enter)).await;
-    for _ in 0..100 {
-        if old.tag_name().await.is_err() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_replaced(&c, old).await;
     assert!(text(&c, "#register-taken").await.contains("taken"));
     click_and_load(&c, Locator::LinkText("Back to the cohort")).await;
     assert_eq!(text(&c, "#cohort-rate").await, "67%");
