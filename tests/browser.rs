@@ -108,6 +108,22 @@ async fn wait_replaced(c: &Client, old: fantoccini::elements::Element) {
     panic!("the page did not finish loading");
 }
 
+/// Type an email and the test password into the login form.
+async fn fill_login(c: &Client, email: &str) {
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+}
+
 /// The text of `css`, waiting a little for the page that a click or submit loads.
 async fn text(c: &Client, css: &str) -> String {
     match c
@@ -144,18 +160,7 @@ async fn a_coordinator_finds_a_participant_meets_a_conflict_and_saves() {
     let (_driver, c, profile) = chromium().await;
     c.goto(&app.url("/")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().starts_with("/login"));
-    c.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(&coordinator.email)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
+    fill_login(&c, &coordinator.email).await;
     screenshot(&c, "01-login").await;
     click_and_load(&c, Locator::Css("form[action='/login'] button")).await;
     assert!(text(&c, "h1").await.starts_with("Hello,"));
@@ -258,18 +263,7 @@ async fn a_coordinator_sets_up_a_cohort_enrols_three_and_takes_a_register_by_key
 
     let (_driver, c, profile) = chromium().await;
     c.goto(&app.url("/login")).await.unwrap();
-    c.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(&coordinator.email)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
+    fill_login(&c, &coordinator.email).await;
     click_and_load(&c, Locator::Css("form[action='/login'] button")).await;
 
     // A 12-session weekly cohort in one form.

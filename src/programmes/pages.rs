@@ -1145,6 +1145,44 @@ async fn session_page(
     .await
 }
 
+/// What the session page answers after a move or a cancellation: back to the session, or the
+/// page again with what was typed and the reason it was refused.
+async fn session_change_answer(
+    state: &web::Data<AppState>,
+    actor: &Actor,
+    id: i64,
+    form: &SessionForm,
+    result: Result<store::SessionView, ProgrammeError>,
+) -> Result<HttpResponse, PageError> {
+    match result {
+        Ok(_) => Ok(redirect(&format!("/sessions/{id}"))),
+        Err(ProgrammeError::Invalid(e)) => {
+            render_session(
+                state,
+                actor,
+                id,
+                form,
+                &e.0,
+                &[],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(ProgrammeError::Clash(c)) => {
+            render_session(state, actor, id, form, &[], &c, StatusCode::CONFLICT).await
+        }
+        Err(ProgrammeError::Stale | ProgrammeError::VersionRequired) => {
+            let message = crate::web::pages::default_t("problem-stale-simple");
+            let errors = [FieldError {
+                field: "version".into(),
+                message,
+            }];
+            render_session(state, actor, id, form, &errors, &[], StatusCode::CONFLICT).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
 #[post("/sessions/{id}/reschedule")]
 async fn reschedule_page(
     state: web::Data<AppState>,
@@ -1184,45 +1222,10 @@ async fn reschedule_page(
     };
     let who = Who::actor(&actor.0, &meta);
     let a = actor.0.clone();
-    match state
+    let result = state
         .db(move |conn| area::reschedule(conn, &a, &who, id, &input))
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!("/sessions/{id}"))),
-        Err(ProgrammeError::Invalid(e)) => {
-            render_session(
-                &state,
-                &actor.0,
-                id,
-                &form,
-                &e.0,
-                &[],
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(ProgrammeError::Clash(c)) => {
-            render_session(&state, &actor.0, id, &form, &[], &c, StatusCode::CONFLICT).await
-        }
-        Err(ProgrammeError::Stale | ProgrammeError::VersionRequired) => {
-            let message = crate::web::pages::default_t("problem-stale-simple");
-            let errors = [FieldError {
-                field: "version".into(),
-                message,
-            }];
-            render_session(
-                &state,
-                &actor.0,
-                id,
-                &form,
-                &errors,
-                &[],
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+        .await;
+    session_change_answer(&state, &actor.0, id, &form, result).await
 }
 
 #[post("/sessions/{id}/cancel")]
@@ -1242,42 +1245,10 @@ async fn cancel_page(
     };
     let who = Who::actor(&actor.0, &meta);
     let a = actor.0.clone();
-    match state
+    let result = state
         .db(move |conn| area::cancel(conn, &a, &who, id, &input))
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!("/sessions/{id}"))),
-        Err(ProgrammeError::Invalid(e)) => {
-            render_session(
-                &state,
-                &actor.0,
-                id,
-                &form,
-                &e.0,
-                &[],
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(ProgrammeError::Stale | ProgrammeError::VersionRequired) => {
-            let message = crate::web::pages::default_t("problem-stale-simple");
-            let errors = [FieldError {
-                field: "version".into(),
-                message,
-            }];
-            render_session(
-                &state,
-                &actor.0,
-                id,
-                &form,
-                &errors,
-                &[],
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+        .await;
+    session_change_answer(&state, &actor.0, id, &form, result).await
 }
 
 // ---- Holidays (admins) ----
