@@ -53,6 +53,17 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Scheduled jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// Run one job now: reminder-sweep, outbox-delivery, daily-digest or absence-alerts.
+    Run { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +93,9 @@ enum UserCommand {
         /// The site's code (required for coordinators).
         #[arg(long)]
         site: Option<String>,
+        /// The partner agency's name (required for agency users).
+        #[arg(long)]
+        agency: Option<String>,
         /// The name shown to other staff (defaults to the email).
         #[arg(long)]
         name: Option<String>,
@@ -125,6 +139,11 @@ fn open(config: &Config) -> Result<DbPool, String> {
         .map_err(|e| format!("database {}: {e}", config.database_url.masked()))?;
     db::run_migrations(&mut conn)
         .map_err(|e| format!("migrating {}: {e}", config.database_url.masked()))?;
+    // A new installation starts with the typical reminder rules and plan template.
+    crate::reminders::ensure_defaults(&mut conn)
+        .and_then(|_| crate::exit_plans::ensure_default_template(&mut conn))
+        .map_err(|e| format!("adding default reminder rules: {e}"))?;
+    crate::mail::check_templates().map_err(|e| e.to_string())?;
     Ok(pool)
 }
 
@@ -180,6 +199,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     email,
                     role,
                     site,
+                    agency,
                     name,
                     password_stdin: _,
                 },
@@ -197,11 +217,21 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             let pool = open(&config)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let agency_id = match agency {
+                Some(name) => Some(
+                    crate::agencies::find_by_name(&mut conn, &name)
+                        .map_err(|e| e.to_string())?
+                        .ok_or_else(|| format!("--agency: no agency is named '{name}'"))?
+                        .id,
+                ),
+                None => None,
+            };
             let new = NewUser {
                 email,
                 display_name: name.unwrap_or_default(),
                 role,
                 site_code: site,
+                agency_id,
                 password,
             };
             let id = users::add(&mut conn, &new).map_err(|e| e.to_string())?;
@@ -250,6 +280,26 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Jobs {
+            command: JobsCommand::Run { name },
+        } => {
+            let job: crate::jobs::JobName = name.parse()?;
+            let pool = open(&config)?;
+            let ctx = crate::jobs::JobContext::from_config(pool, &config)?;
+            let now = chrono::Utc::now();
+            // A manual run has its own slot: it never takes a scheduled slot from an instance.
+            let slot = format!("manual-{}", now.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
+            match crate::jobs::run(&ctx, job, &slot, now).map_err(|e| e.to_string())? {
+                crate::jobs::Outcome::Succeeded(counts) => {
+                    println!("{}: {counts}", job.as_str());
+                    Ok(ExitCode::SUCCESS)
+                }
+                crate::jobs::Outcome::Skipped => {
+                    println!("{}: already running in this slot", job.as_str());
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -281,7 +331,15 @@ fn serve(config: Config, demo: bool) -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
+    let jobs = crate::jobs::JobContext::from_config(pool.clone(), &config)?;
+    let schedules: Vec<_> = config
+        .schedules
+        .iter()
+        .filter(|(job, _)| !config.jobs_disabled.contains(job))
+        .cloned()
+        .collect();
     rt.block_on(async move {
+        let _scheduler = crate::jobs::start(jobs, schedules).await?;
         let public_url = config.public_url.clone();
         let state = crate::web::AppState { pool, config };
         let (server, addr) = crate::web::start(state).map_err(|e| format!("cannot listen: {e}"))?;

@@ -29,6 +29,21 @@ pub struct Config {
     pub session_hours: i64,
     /// Time zone for times shown to users who belong to no site (admins, auditors).
     pub time_zone: chrono_tz::Tz,
+    /// `ONWARD_SMTP_URL`: where email goes; without it, `.eml` files under `outbox_dir`.
+    pub smtp_url: Option<String>,
+    /// `ONWARD_MAIL_FROM`.
+    pub mail_from: String,
+    /// `ONWARD_OUTBOX_DIR` (default `data/outbox`).
+    pub outbox_dir: std::path::PathBuf,
+    /// `ONWARD_LOCAL_MORNING` (default 08:00): the local time at each site from which a day's
+    /// reminders go out.
+    pub local_morning: chrono::NaiveTime,
+    /// `ONWARD_INSTANCE`: this instance's name in job runs and delivery leases.
+    pub instance: String,
+    /// Each job's cron schedule (with seconds, UTC), from `ONWARD_CRON_<JOB>`.
+    pub schedules: Vec<(crate::jobs::JobName, String)>,
+    /// `ONWARD_JOBS_DISABLED`: jobs this instance does not run (comma-separated names), or `all`.
+    pub jobs_disabled: Vec<crate::jobs::JobName>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +103,65 @@ impl Config {
                 name: "ONWARD_TIME_ZONE",
                 reason: format!("'{zone}' is not an IANA time zone such as Asia/Bishkek"),
             })?;
+        let invalid = |name: &'static str, reason: String| ConfigError::Invalid { name, reason };
+        let mail_from = get("ONWARD_MAIL_FROM").unwrap_or_else(|| {
+            format!(
+                "Onward <onward@{}>",
+                public_url.host_str().filter(|h| h.contains('.')).unwrap_or("onward.localhost")
+            )
+        });
+        let smtp_url = get("ONWARD_SMTP_URL");
+        // Check both now, so that a typo stops start-up instead of the first email.
+        crate::mail::Mailer::new(smtp_url.as_deref(), &mail_from, "data/outbox".into()).map_err(
+            |e| match e {
+                crate::mail::MailConfigError::From(r) => invalid("ONWARD_MAIL_FROM", r),
+                crate::mail::MailConfigError::SmtpUrl(r) => invalid("ONWARD_SMTP_URL", r),
+            },
+        )?;
+        let morning_raw = get("ONWARD_LOCAL_MORNING").unwrap_or_else(|| "08:00".into());
+        let local_morning = crate::jobs::parse_morning(&morning_raw).ok_or_else(|| {
+            invalid(
+                "ONWARD_LOCAL_MORNING",
+                format!("'{morning_raw}' is not a time of day such as 08:00"),
+            )
+        })?;
+        let mut schedules = Vec::new();
+        for job in crate::jobs::ALL {
+            let cron = get(job.cron_variable()).unwrap_or_else(|| job.default_cron().into());
+            if !crate::jobs::valid_cron(&cron) {
+                return Err(invalid(
+                    job.cron_variable(),
+                    format!("'{cron}' is not a cron expression with seconds, such as 0 */15 * * * *"),
+                ));
+            }
+            schedules.push((job, cron));
+        }
+        let jobs_disabled = match get("ONWARD_JOBS_DISABLED").as_deref().map(str::trim) {
+            None | Some("") => Vec::new(),
+            Some("all") => crate::jobs::ALL.to_vec(),
+            Some(list) => list
+                .split(',')
+                .map(|n| n.trim().parse::<crate::jobs::JobName>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|r| invalid("ONWARD_JOBS_DISABLED", r))?,
+        };
+        let instance = get("ONWARD_INSTANCE").unwrap_or_else(|| {
+            format!(
+                "{}-{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "onward".into()),
+                std::process::id()
+            )
+        });
         Ok(Self {
+            smtp_url,
+            mail_from,
+            outbox_dir: get("ONWARD_OUTBOX_DIR")
+                .unwrap_or_else(|| "data/outbox".into())
+                .into(),
+            local_morning,
+            instance,
+            schedules,
+            jobs_disabled,
             time_zone,
             database_url,
             bind,

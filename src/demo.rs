@@ -145,6 +145,7 @@ fn load_everything(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError>
             display_name: name.to_string(),
             role,
             site_code: site.map(str::to_string),
+            agency_id: None,
             password: password.clone(),
         };
         let id = users::add(conn, &new).map_err(|e| DemoError::Other(e.to_string()))?;
@@ -310,6 +311,7 @@ fn load_delivery(
         display_name: "Demo".into(),
         role: Role::Admin,
         site_id: None,
+        agency_id: None,
         credential: crate::auth::Credential::Token,
     };
     let who = Who::command_line();

@@ -1,6 +1,7 @@
 //! Onward: rehabilitation-programme and exit-plan manager for prison and probation services.
 //! See ARCHITECTURE.md for the areas and how a request flows through them.
 
+pub mod agencies;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
@@ -10,9 +11,14 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod enrolments;
+pub mod exit_plans;
 pub mod i18n;
+pub mod jobs;
+pub mod mail;
+pub mod outbox;
 pub mod participants;
 pub mod programmes;
+pub mod reminders;
 pub mod sites;
 pub mod telemetry;
 pub mod web;

@@ -1,7 +1,7 @@
 //! Absence alerts: N consecutive unexcused absences in a cohort (N per programme) raise one
 //! alert; it clears when acknowledged or when the participant attends again. Alerts are shown to
-//! the coordinator and on the participant's page. Emailing them comes with the reminders: the
-//! outbox will pick up alerts whose `notified_at` is empty ([`awaiting_notification`]).
+//! the coordinator and on the participant's page. The `absence-alerts` job emails each new alert
+//! ([`notify`]) to the site's coordinators and the participant's probation officer, once.
 
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
@@ -231,6 +231,99 @@ pub fn acknowledge(
         )?;
         Ok(())
     })
+}
+
+/// Queue one email per new alert to each of the site's coordinators and the participant's
+/// probation officer (unless they opted out of absence alerts), and mark the alert notified in
+/// the same transaction. Names never go into these emails.
+pub fn notify(
+    conn: &mut DbConnection,
+    settings: &crate::reminders::sweep::SweepSettings,
+    now_at: chrono::DateTime<Utc>,
+) -> Result<usize, DbError> {
+    use crate::db::schema::{email_opt_outs, users};
+    let waiting = awaiting_notification(conn)?;
+    let mut queued = 0;
+    for alert_id in waiting {
+        queued += conn.transaction::<_, DbError, _>(|conn| {
+            let row: Option<(i64, String, i64, Option<i64>, String, i32)> = absence_alerts::table
+                .inner_join(participants::table)
+                .inner_join(cohorts::table)
+                .filter(absence_alerts::id.eq(alert_id))
+                .filter(absence_alerts::notified_at.is_null())
+                .select((
+                    participants::id,
+                    participants::case_reference,
+                    participants::site_id,
+                    participants::probation_officer_id,
+                    cohorts::name,
+                    absence_alerts::streak,
+                ))
+                .first(conn)
+                .optional()?;
+            let Some((participant_id, case_reference, site_id, po, cohort, streak)) = row else {
+                return Ok(0);
+            };
+            let opted_out: Vec<i64> = email_opt_outs::table
+                .filter(email_opt_outs::kind.eq("absence_alerts"))
+                .select(email_opt_outs::user_id)
+                .load(conn)?;
+            let recipients: Vec<(i64, String, String, String)> = users::table
+                .filter(users::active.eq(true))
+                .filter(
+                    users::role
+                        .eq("coordinator")
+                        .and(users::site_id.eq(site_id))
+                        .or(users::id.nullable().eq(po)),
+                )
+                .select((users::id, users::email, users::display_name, users::language))
+                .load(conn)?;
+            let link = settings
+                .public_url
+                .join(&format!("participants/{participant_id}"))
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            let mut rows = Vec::new();
+            for (user_id, email, name, language) in recipients {
+                if opted_out.contains(&user_id) {
+                    continue;
+                }
+                let ctx = crate::mail::EmailContext {
+                    recipient: name,
+                    case_reference: case_reference.clone(),
+                    what: cohort.clone(),
+                    kind: "absence_alert".into(),
+                    days: streak,
+                    link: link.clone(),
+                    ..Default::default()
+                };
+                let rendered = crate::mail::render("absence_alert", &language, &ctx)
+                    .map_err(|e| DbError::Query(e.to_string()))?;
+                rows.push(crate::outbox::NewNotification::new(
+                    format!("alert|{alert_id}|u{user_id}"),
+                    "absence_alert",
+                    false,
+                    Some(participant_id),
+                    None,
+                    None,
+                    Some(user_id),
+                    None,
+                    email,
+                    language,
+                    rendered,
+                    "pending",
+                    now_at.naive_utc(),
+                    &settings.public_url,
+                ));
+            }
+            let n = crate::outbox::enqueue(conn, &rows)?;
+            diesel::update(absence_alerts::table.find(alert_id))
+                .set(absence_alerts::notified_at.eq(Some(now_at.naive_utc())))
+                .execute(conn)?;
+            Ok(n)
+        })?;
+    }
+    Ok(queued)
 }
 
 /// The seam for email: alerts raised but not yet sent to anyone.

@@ -45,6 +45,16 @@ impl Who {
         }
     }
     /// The command line, run by whoever has shell access to the server.
+    /// Onward itself: a scheduled job or start-up work, named.
+    pub fn system(what: &str) -> Self {
+        Self {
+            user_id: None,
+            label: format!("onward ({what})"),
+            ip: None,
+            request_id: None,
+        }
+    }
+
     pub fn command_line() -> Self {
         Self {
             user_id: None,

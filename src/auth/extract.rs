@@ -65,6 +65,7 @@ async fn load_actor(
             email: u.email,
             display_name: u.display_name,
             site_id: u.site_id.map(SiteId),
+            agency_id: u.agency_id,
             credential,
         })
     }))

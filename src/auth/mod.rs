@@ -103,6 +103,8 @@ pub struct Actor {
     pub display_name: String,
     pub role: Role,
     pub site_id: Option<SiteId>,
+    /// The partner agency of an agency user.
+    pub agency_id: Option<i64>,
     pub credential: Credential,
 }
 

@@ -17,6 +17,10 @@ pub struct User {
     pub site_id: Option<i64>,
     pub password_hash: Option<String>,
     pub active: bool,
+    /// The partner agency of an agency user.
+    pub agency_id: Option<i64>,
+    /// Language of the emails this user receives.
+    pub language: String,
 }
 
 impl User {
@@ -59,6 +63,8 @@ pub struct NewUser {
     pub display_name: String,
     pub role: Role,
     pub site_code: Option<String>,
+    /// Required for agency users: the partner agency they work for.
+    pub agency_id: Option<i64>,
     pub password: String,
 }
 
@@ -66,6 +72,8 @@ pub struct NewUser {
 pub enum UserError {
     #[error("a user with email {0} already exists")]
     Exists(String),
+    #[error("an agency user needs --agency (the partner agency they work for)")]
+    AgencyRequired,
     #[error("no site has code {0}")]
     UnknownSite(String),
     #[error("the {0} role needs --site")]
@@ -127,6 +135,9 @@ pub fn add(conn: &mut DbConnection, new: &NewUser) -> Result<UserId, UserError> 
         None if new.role.needs_site() => return Err(UserError::SiteRequired(new.role)),
         None => None,
     };
+    if new.role == Role::AgencyUser && new.agency_id.is_none() {
+        return Err(UserError::AgencyRequired);
+    }
     if find_by_email(conn, new.email.as_str())?.is_some() {
         return Err(UserError::Exists(new.email.as_str().to_string()));
     }
@@ -142,6 +153,7 @@ pub fn add(conn: &mut DbConnection, new: &NewUser) -> Result<UserId, UserError> 
             users::display_name.eq(display_name),
             users::role.eq(new.role.as_str()),
             users::site_id.eq(site_id.map(|s| s.0)),
+            users::agency_id.eq(new.agency_id.filter(|_| new.role == Role::AgencyUser)),
             users::password_hash.eq(Some(hash)),
             users::active.eq(true),
             users::created_at.eq(now()),

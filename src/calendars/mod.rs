@@ -191,6 +191,7 @@ pub fn render(conn: &mut DbConnection, token: &str) -> Result<Option<String>, Db
         display_name: owner.display_name,
         role,
         site_id: owner.site_id.map(SiteId),
+        agency_id: owner.agency_id,
         credential: Credential::Token,
     };
     let mut q = access::visible_cohorts(&actor);

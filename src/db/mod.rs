@@ -355,6 +355,11 @@ where
     })
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on SQLite and PostgreSQL (ASCII folding on SQLite).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// The current instant, in UTC, at the microsecond precision both backends store.
 pub fn now() -> NaiveDateTime {
     let t = Utc::now().naive_utc();

@@ -21,6 +21,8 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         active -> Bool,
         created_at -> Timestamp,
+        agency_id -> Nullable<BigInt>,
+        language -> Text,
     }
 }
 
@@ -268,4 +270,183 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance,
     absence_alerts,
     calendar_feeds,
+    agencies,
+    sharing_bases,
+    plan_templates,
+    plan_template_milestones,
+    exit_plans,
+    exit_plan_pathways,
+    milestones,
+    reminder_rules,
+    notifications,
+    email_opt_outs,
+    job_runs,
 );
+
+diesel::table! {
+    agencies (id) {
+        id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        mailbox -> Text,
+        language -> Text,
+        vetting_status -> Text,
+        secure_channel -> Bool,
+        active -> Bool,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sharing_bases (id) {
+        id -> BigInt,
+        participant_id -> BigInt,
+        agency_id -> BigInt,
+        legal_basis -> Text,
+        valid_from -> Date,
+        valid_until -> Nullable<Date>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plan_templates (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plan_template_milestones (id) {
+        id -> BigInt,
+        template_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        offset_days -> Integer,
+        agency_kind -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    exit_plans (id) {
+        id -> BigInt,
+        participant_id -> BigInt,
+        target_release_date -> Date,
+        release_type -> Text,
+        status -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exit_plan_pathways (plan_id, pathway) {
+        plan_id -> BigInt,
+        pathway -> Text,
+        status -> Text,
+        responsible -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    milestones (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        participant_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        offset_days -> Nullable<Integer>,
+        due_on -> Date,
+        responsible_agency_id -> Nullable<BigInt>,
+        status -> Text,
+        note -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reminder_rules (id) {
+        id -> BigInt,
+        name -> Text,
+        milestone_kinds -> Text,
+        days_before -> Text,
+        days_after -> Text,
+        recipients -> Text,
+        delivery -> Text,
+        active -> Bool,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        dedupe_key -> Text,
+        kind -> Text,
+        mandatory -> Bool,
+        participant_id -> Nullable<BigInt>,
+        milestone_id -> Nullable<BigInt>,
+        item_date -> Nullable<Date>,
+        recipient_user_id -> Nullable<BigInt>,
+        recipient_agency_id -> Nullable<BigInt>,
+        to_address -> Text,
+        language -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        message_id -> Text,
+        status -> Text,
+        digest_id -> Nullable<BigInt>,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_opt_outs (user_id, kind) {
+        user_id -> BigInt,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    job_runs (id) {
+        id -> BigInt,
+        job -> Text,
+        slot -> Text,
+        instance -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        outcome -> Text,
+        counts -> Text,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(sharing_bases -> agencies (agency_id));
+diesel::joinable!(sharing_bases -> participants (participant_id));
+diesel::joinable!(plan_template_milestones -> plan_templates (template_id));
+diesel::joinable!(exit_plans -> participants (participant_id));
+diesel::joinable!(exit_plan_pathways -> exit_plans (plan_id));
+diesel::joinable!(milestones -> exit_plans (plan_id));
+diesel::joinable!(milestones -> agencies (responsible_agency_id));
+diesel::joinable!(notifications -> participants (participant_id));
+diesel::joinable!(users -> agencies (agency_id));
+diesel::joinable!(milestones -> participants (participant_id));

@@ -17,10 +17,7 @@ use crate::programmes::model::{CohortRow, Programme, SessionRow};
 use crate::programmes::schedule::utc_to_local;
 use crate::programmes::ProgrammeError;
 
-diesel::define_sql_function! {
-    /// SQL `lower()`, the same on SQLite and PostgreSQL (ASCII folding on SQLite).
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
+use crate::db::lower;
 
 /// A session as shown, with its times in the site's zone.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -104,6 +104,11 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::attendance::routes::api(cfg);
     crate::calendars::routes::api(cfg);
     crate::audit::routes::api(cfg);
+    crate::agencies::routes::api(cfg);
+    crate::exit_plans::routes::api(cfg);
+    crate::reminders::routes::api(cfg);
+    crate::outbox::routes::api(cfg);
+    crate::jobs::routes::api(cfg);
 }
 
 /// Every page route of every area.

@@ -3,6 +3,11 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+/// Today's date in UTC (for validity checks that need no site's calendar).
+pub fn today_utc() -> chrono::NaiveDate {
+    Utc::now().date_naive()
+}
+
 /// `2026-11-26 22:30 (Asia/Bishkek)`; falls back to UTC for an unknown zone.
 pub fn local(at: &DateTime<Utc>, time_zone: &str) -> String {
     match time_zone.parse::<Tz>() {

@@ -1,0 +1,13 @@
+DROP TABLE job_runs;
+DROP TABLE email_opt_outs;
+DROP TABLE notifications;
+DROP TABLE reminder_rules;
+DROP TABLE milestones;
+DROP TABLE exit_plan_pathways;
+DROP TABLE exit_plans;
+DROP TABLE plan_template_milestones;
+DROP TABLE plan_templates;
+DROP TABLE sharing_bases;
+ALTER TABLE users DROP COLUMN language;
+ALTER TABLE users DROP COLUMN agency_id;
+DROP TABLE agencies;

@@ -1,0 +1,1 @@
+//! Pages of exit plans (timeline) and milestones.

@@ -1,0 +1,378 @@
+//! Scheduled jobs: the reminder sweep, outbox delivery, daily digests and absence-alert emails.
+//!
+//! Cron expressions (with seconds, in UTC) come from configuration; a job never relies on the
+//! scheduler's own time zones (they freeze the UTC offset when created). Each job computes local
+//! time itself (e.g. each site's morning) at the moment it runs.
+//!
+//! Two instances fire the same cron tick: a run first inserts a `job_runs` row for its
+//! (job, slot), which is unique, so exactly one instance runs each slot and the other records
+//! nothing. Every job is also idempotent (the outbox's dedupe keys and leases), so a manual run
+//! or a retried slot never sends anything twice. Delivery claims rows, not slots: every instance
+//! delivers, each row once; its runs are recorded when they sent or failed something.
+
+pub mod routes;
+
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::job_runs;
+use crate::db::{DbConnection, DbError, DbPool};
+use crate::mail::Mailer;
+use crate::reminders::sweep::{self, SweepSettings};
+
+/// The jobs Onward runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobName {
+    ReminderSweep,
+    OutboxDelivery,
+    DailyDigest,
+    AbsenceAlerts,
+}
+
+pub const ALL: [JobName; 4] = [
+    JobName::ReminderSweep,
+    JobName::OutboxDelivery,
+    JobName::DailyDigest,
+    JobName::AbsenceAlerts,
+];
+
+impl JobName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobName::ReminderSweep => "reminder-sweep",
+            JobName::OutboxDelivery => "outbox-delivery",
+            JobName::DailyDigest => "daily-digest",
+            JobName::AbsenceAlerts => "absence-alerts",
+        }
+    }
+
+    /// The default schedule (cron with seconds, UTC).
+    pub fn default_cron(self) -> &'static str {
+        match self {
+            // Every 15 minutes: each site's local morning is reached within a quarter hour.
+            JobName::ReminderSweep => "0 */15 * * * *",
+            JobName::OutboxDelivery => "*/20 * * * * *",
+            JobName::DailyDigest => "0 5,20,35,50 * * * *",
+            JobName::AbsenceAlerts => "0 */5 * * * *",
+        }
+    }
+
+    /// The configuration variable holding this job's schedule.
+    pub fn cron_variable(self) -> &'static str {
+        match self {
+            JobName::ReminderSweep => "ONWARD_CRON_REMINDER_SWEEP",
+            JobName::OutboxDelivery => "ONWARD_CRON_OUTBOX_DELIVERY",
+            JobName::DailyDigest => "ONWARD_CRON_DAILY_DIGEST",
+            JobName::AbsenceAlerts => "ONWARD_CRON_ABSENCE_ALERTS",
+        }
+    }
+}
+
+impl FromStr for JobName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        ALL.into_iter().find(|j| j.as_str() == s).ok_or_else(|| {
+            format!(
+                "'{s}' is not a job; the jobs are {}",
+                ALL.map(JobName::as_str).join(", ")
+            )
+        })
+    }
+}
+
+/// Everything a job needs.
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    pub pool: DbPool,
+    pub mailer: Mailer,
+    pub sweep: SweepSettings,
+    /// This instance's name, recorded with each run and each delivery lease.
+    pub instance: String,
+    /// The zone whose morning sends the daily digests (the installation's zone).
+    pub time_zone: Tz,
+}
+
+impl JobContext {
+    pub fn from_config(pool: DbPool, config: &crate::config::Config) -> Result<Self, String> {
+        Ok(Self {
+            mailer: Mailer::new(
+                config.smtp_url.as_deref(),
+                &config.mail_from,
+                config.outbox_dir.clone(),
+            )
+            .map_err(|e| e.to_string())?,
+            sweep: SweepSettings {
+                morning: config.local_morning,
+                public_url: config.public_url.clone(),
+            },
+            instance: config.instance.clone(),
+            time_zone: config.time_zone,
+            pool,
+        })
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    /// Another instance (or an earlier run) had this slot.
+    Skipped,
+    Succeeded(serde_json::Value),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The slot of a scheduled tick: the minute it belongs to, so that instances whose clocks or
+/// timers differ by seconds agree.
+pub fn slot_of(at: DateTime<Utc>) -> String {
+    let minute = at
+        .with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(at);
+    minute.format("%Y-%m-%dT%H:%MZ").to_string()
+}
+
+/// Run `job` for `slot` as of `now` (time is a parameter: tests pass it, the scheduler passes
+/// the clock). Returns `Skipped` when the slot was already claimed.
+pub fn run(
+    ctx: &JobContext,
+    job: JobName,
+    slot: &str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, JobError> {
+    let mut conn = ctx.pool.get().map_err(DbError::from)?;
+    let claimed = job != JobName::OutboxDelivery;
+    let run_id = if claimed {
+        match claim_slot(&mut conn, job, slot, &ctx.instance, now.naive_utc())? {
+            Some(id) => Some(id),
+            None => return Ok(Outcome::Skipped),
+        }
+    } else {
+        None
+    };
+    let result = execute(ctx, &mut conn, job, now);
+    let (outcome, counts, error) = match &result {
+        Ok(counts) => ("succeeded", counts.to_string(), None),
+        Err(e) => {
+            tracing::error!(job = job.as_str(), slot, error = %e, "job failed");
+            ("failed", String::new(), Some(e.to_string()))
+        }
+    };
+    match run_id {
+        Some(id) => {
+            diesel::update(job_runs::table.find(id))
+                .set((
+                    job_runs::finished_at.eq(Some(crate::db::now())),
+                    job_runs::outcome.eq(outcome),
+                    job_runs::counts.eq(&counts),
+                    job_runs::error.eq(&error),
+                ))
+                .execute(&mut conn)
+                .map_err(DbError::from)?;
+        }
+        None => {
+            // Delivery runs are recorded when they did something (or failed), not every tick.
+            let idle = result.as_ref().is_ok_and(|c| {
+                c.get("sent") == Some(&0.into())
+                    && c.get("retrying") == Some(&0.into())
+                    && c.get("failed") == Some(&0.into())
+            });
+            if !idle {
+                let id = claim_slot(
+                    &mut conn,
+                    job,
+                    &format!("{slot}/{}/{}", ctx.instance, uuid::Uuid::new_v4().simple()),
+                    &ctx.instance,
+                    now.naive_utc(),
+                )?;
+                if let Some(id) = id {
+                    diesel::update(job_runs::table.find(id))
+                        .set((
+                            job_runs::finished_at.eq(Some(crate::db::now())),
+                            job_runs::outcome.eq(outcome),
+                            job_runs::counts.eq(&counts),
+                            job_runs::error.eq(&error),
+                        ))
+                        .execute(&mut conn)
+                        .map_err(DbError::from)?;
+                }
+            }
+        }
+    }
+    Ok(Outcome::Succeeded(result?))
+}
+
+/// Insert the run row; `None` when the (job, slot) pair is taken.
+fn claim_slot(
+    conn: &mut DbConnection,
+    job: JobName,
+    slot: &str,
+    instance: &str,
+    now: NaiveDateTime,
+) -> Result<Option<i64>, DbError> {
+    let inserted = diesel::insert_into(job_runs::table)
+        .values((
+            job_runs::job.eq(job.as_str()),
+            job_runs::slot.eq(slot),
+            job_runs::instance.eq(instance),
+            job_runs::started_at.eq(now),
+            job_runs::outcome.eq("running"),
+            job_runs::counts.eq(""),
+        ))
+        .execute(conn)
+        .map_err(DbError::from);
+    match inserted {
+        Ok(_) => Ok(Some(
+            job_runs::table
+                .filter(job_runs::job.eq(job.as_str()))
+                .filter(job_runs::slot.eq(slot))
+                .select(job_runs::id)
+                .first(conn)?,
+        )),
+        Err(DbError::Constraint(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn execute(
+    ctx: &JobContext,
+    conn: &mut DbConnection,
+    job: JobName,
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value, DbError> {
+    fn json(v: &impl Serialize) -> serde_json::Value {
+        serde_json::to_value(v).unwrap_or_default()
+    }
+    Ok(match job {
+        JobName::ReminderSweep => json(&sweep::sweep(conn, &ctx.sweep, now)?),
+        JobName::OutboxDelivery => json(&crate::outbox::deliver_due(
+            conn,
+            &ctx.mailer,
+            &ctx.instance,
+            now.naive_utc(),
+            50,
+        )?),
+        JobName::DailyDigest => {
+            let day = sweep::reminder_day(now, ctx.time_zone, ctx.sweep.morning);
+            let local_today = now.with_timezone(&ctx.time_zone).date_naive();
+            // Digests go out from the morning on: before it, `day` is still yesterday's and
+            // yesterday's digest has been written already.
+            let written = if day == local_today {
+                crate::outbox::compose_digests(conn, day, now.naive_utc(), &ctx.sweep.public_url)?
+            } else {
+                0
+            };
+            serde_json::json!({ "digests": written })
+        }
+        JobName::AbsenceAlerts => serde_json::json!({
+            "queued": crate::attendance::alerts::notify(conn, &ctx.sweep, now)?
+        }),
+    })
+}
+
+/// A recorded run, as admins see it.
+#[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
+pub struct JobRun {
+    pub id: i64,
+    pub job: String,
+    pub slot: String,
+    pub instance: String,
+    pub started_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+    /// `running`, `succeeded` or `failed`.
+    pub outcome: String,
+    /// What the run did, as JSON text (e.g. `{"queued":3}`).
+    pub counts: String,
+    pub error: Option<String>,
+}
+
+/// Recent runs, newest first; `failed_only` for the failures.
+pub fn runs(
+    conn: &mut DbConnection,
+    job: Option<&str>,
+    failed_only: bool,
+    page: crate::web::paging::Page,
+) -> Result<(Vec<JobRun>, i64), DbError> {
+    let build = || {
+        let mut q = job_runs::table.into_boxed::<crate::db::MultiBackend>();
+        if let Some(j) = job {
+            q = q.filter(job_runs::job.eq(j.to_string()));
+        }
+        if failed_only {
+            q = q.filter(job_runs::outcome.eq("failed"));
+        }
+        q
+    };
+    let total = build().count().get_result(conn)?;
+    let items = build()
+        .order(job_runs::id.desc())
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select((
+            job_runs::id,
+            job_runs::job,
+            job_runs::slot,
+            job_runs::instance,
+            job_runs::started_at,
+            job_runs::finished_at,
+            job_runs::outcome,
+            job_runs::counts,
+            job_runs::error,
+        ))
+        .load(conn)?;
+    Ok((items, total))
+}
+
+/// Start the scheduler with every job not switched off on this instance.
+pub async fn start(
+    ctx: JobContext,
+    schedules: Vec<(JobName, String)>,
+) -> Result<tokio_cron_scheduler::JobScheduler, String> {
+    use tokio_cron_scheduler::{Job, JobScheduler};
+    let scheduler = JobScheduler::new().await.map_err(|e| e.to_string())?;
+    for (job, cron) in schedules {
+        let ctx = ctx.clone();
+        let task = Job::new_async(cron.as_str(), move |_, _| {
+            let ctx = ctx.clone();
+            Box::pin(async move {
+                let now = Utc::now();
+                let slot = slot_of(now);
+                let result =
+                    tokio::task::spawn_blocking(move || run(&ctx, job, &slot, now)).await;
+                match result {
+                    Ok(Ok(Outcome::Succeeded(counts))) => {
+                        tracing::debug!(job = job.as_str(), %counts, "job ran")
+                    }
+                    Ok(Ok(Outcome::Skipped)) => {
+                        tracing::debug!(job = job.as_str(), "slot taken by another instance")
+                    }
+                    Ok(Err(e)) => tracing::error!(job = job.as_str(), error = %e, "job failed"),
+                    Err(e) => tracing::error!(job = job.as_str(), error = %e, "job panicked"),
+                }
+            })
+        })
+        .map_err(|e| format!("{}: cannot schedule '{cron}': {e}", job.cron_variable()))?;
+        scheduler.add(task).await.map_err(|e| e.to_string())?;
+        tracing::info!(job = job.as_str(), %cron, "job scheduled (UTC)");
+    }
+    scheduler.start().await.map_err(|e| e.to_string())?;
+    Ok(scheduler)
+}
+
+/// Whether a cron expression is one the scheduler accepts (checked at start-up).
+pub fn valid_cron(expr: &str) -> bool {
+    tokio_cron_scheduler::Job::new(expr, |_, _| {}).is_ok()
+}
+
+/// The local morning as configured (`HH:MM`).
+pub fn parse_morning(raw: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(raw.trim(), "%H:%M").ok()
+}
