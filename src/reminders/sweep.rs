@@ -233,7 +233,7 @@ pub fn sweep(
                             continue;
                         }
                     }
-                    new_rows.push(reminder_row(settings, item, lead, &target, key, rule, now)?);
+                    new_rows.push(reminder_row(settings, item, lead, today, &target, key, rule, now)?);
                 }
             }
         }
@@ -264,10 +264,12 @@ fn due_lead(rule: &ReminderRule, item: &Item, day: NaiveDate, today: NaiveDate) 
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn reminder_row(
     settings: &SweepSettings,
     item: &Item,
     lead: i32,
+    today: NaiveDate,
     target: &Target,
     key: String,
     rule: &ReminderRule,
@@ -298,8 +300,9 @@ fn reminder_row(
         what: item.title.clone(),
         kind: item.kind.clone(),
         due_on: item.due_on.to_string(),
-        days: lead.abs(),
-        is_today: lead == 0,
+        // The days as they are when the email is written (a reminder sent late says so).
+        days: (item.due_on - today).num_days().unsigned_abs() as i32,
+        is_today: item.due_on == today,
         link,
         secure,
         participant_name: secure.then(|| item.full_name.clone()),

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 pub struct TestApp {
     pub address: String,
+    pub config: Config,
     pub pool: DbPool,
     pub database_url: String,
     pub sqlite_path: Option<PathBuf>,
@@ -96,12 +97,13 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     db::run_migrations(&mut pool.get().expect("connection")).expect("migrate");
     let state = onward::web::AppState {
         pool: pool.clone(),
-        config,
+        config: config.clone(),
     };
     let (server, addr) = onward::web::start(state).expect("start server");
     actix_web::rt::spawn(server);
     TestApp {
         address: format!("http://{addr}"),
+        config,
         pool,
         database_url,
         sqlite_path,
@@ -146,6 +148,16 @@ impl TestApp {
             .0
     }
 
+    /// The id of the site with `code`.
+    pub fn site_id(&self, code: &str) -> i64 {
+        use onward::db::schema::sites;
+        sites::table
+            .filter(sites::code.eq(code))
+            .select(sites::id)
+            .first(&mut *self.conn())
+            .expect("site")
+    }
+
     /// A user with `role` (at `site`, if given) and an API token.
     pub fn user(&self, role: Role, site: Option<&str>) -> TestUser {
         let n = self.counter.get() + 1;
@@ -159,6 +171,7 @@ impl TestApp {
                 display_name: format!("{} {n}", role.as_str()),
                 role,
                 site_code: site.map(str::to_string),
+                agency_id: None,
                 password: PASSWORD.into(),
             },
         )

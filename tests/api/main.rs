@@ -11,3 +11,5 @@ mod helpers;
 mod operations;
 mod participants;
 mod programmes;
+mod reminders;
+mod smtp;
