@@ -139,11 +139,6 @@ fn open(config: &Config) -> Result<DbPool, String> {
         .map_err(|e| format!("database {}: {e}", config.database_url.masked()))?;
     db::run_migrations(&mut conn)
         .map_err(|e| format!("migrating {}: {e}", config.database_url.masked()))?;
-    // A new installation starts with the typical reminder rules and plan template.
-    crate::reminders::ensure_defaults(&mut conn)
-        .and_then(|_| crate::exit_plans::ensure_default_template(&mut conn))
-        .map_err(|e| format!("adding default reminder rules: {e}"))?;
-    crate::mail::check_templates().map_err(|e| e.to_string())?;
     Ok(pool)
 }
 
@@ -321,6 +316,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 
 fn serve(config: Config, demo: bool) -> Result<ExitCode, String> {
     let pool = open(&config)?;
+    crate::mail::check_templates().map_err(|e| e.to_string())?;
+    {
+        // A new installation starts with the typical reminder rules and plan template.
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        crate::reminders::ensure_defaults(&mut conn)
+            .and_then(|_| crate::exit_plans::ensure_default_template(&mut conn))
+            .map_err(|e| format!("adding the default reminder rules: {e}"))?;
+    }
     let demo_logins = if demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         Some(crate::demo::load(&mut conn).map_err(|e| format!("loading demo data: {e}"))?)

@@ -107,7 +107,10 @@ impl Config {
         let mail_from = get("ONWARD_MAIL_FROM").unwrap_or_else(|| {
             format!(
                 "Onward <onward@{}>",
-                public_url.host_str().filter(|h| h.contains('.')).unwrap_or("onward.localhost")
+                public_url
+                    .host_str()
+                    .filter(|h| h.contains('.'))
+                    .unwrap_or("onward.localhost")
             )
         });
         let smtp_url = get("ONWARD_SMTP_URL");
@@ -131,7 +134,9 @@ impl Config {
             if !crate::jobs::valid_cron(&cron) {
                 return Err(invalid(
                     job.cron_variable(),
-                    format!("'{cron}' is not a cron expression with seconds, such as 0 */15 * * * *"),
+                    format!(
+                        "'{cron}' is not a cron expression with seconds, such as 0 */15 * * * *"
+                    ),
                 ));
             }
             schedules.push((job, cron));

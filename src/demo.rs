@@ -135,6 +135,7 @@ fn load_everything(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError>
             None,
         ),
     ];
+    let agencies = load_agencies(conn)?;
     let mut logins = Vec::new();
     let mut ids = std::collections::HashMap::new();
     for (role, email, name, site) in people {
@@ -145,7 +146,8 @@ fn load_everything(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError>
             display_name: name.to_string(),
             role,
             site_code: site.map(str::to_string),
-            agency_id: None,
+            // The demo's agency user works at the Bishkek housing office.
+            agency_id: (role == Role::AgencyUser).then(|| agencies["Bishkek Housing Office"]),
             password: password.clone(),
         };
         let id = users::add(conn, &new).map_err(|e| DemoError::Other(e.to_string()))?;
@@ -290,6 +292,7 @@ fn load_everything(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError>
             .map_err(|e| DemoError::Other(format!("{e}")))?;
     }
     load_delivery(conn, &ids, &[bishkek, lisbon], today, &mut rng)?;
+    load_exit_plans(conn, &ids, &agencies, today)?;
     Ok(logins)
 }
 
@@ -436,6 +439,183 @@ fn load_delivery(
             )
             .map_err(|e| other(&e))?;
         }
+    }
+    Ok(())
+}
+
+/// Partner agencies: in Bishkek with Russian emails (probation on a secure channel), in Lisbon
+/// with English ones.
+fn load_agencies(
+    conn: &mut DbConnection,
+) -> Result<std::collections::HashMap<&'static str, i64>, DemoError> {
+    use crate::agencies::AgencyInput;
+    let admin = system_admin();
+    let who = Who::command_line();
+    let mut out = std::collections::HashMap::new();
+    for (name, kind, mailbox, language, secure) in [
+        (
+            "Bishkek Probation Service",
+            "probation",
+            "probation.team@bishkek.example",
+            "ru",
+            true,
+        ),
+        (
+            "Bishkek Housing Office",
+            "housing",
+            "housing.team@bishkek.example",
+            "ru",
+            false,
+        ),
+        (
+            "Bishkek Employment Centre",
+            "employment",
+            "jobs@bishkek.example",
+            "ru",
+            false,
+        ),
+        (
+            "Lisbon Probation Service",
+            "probation",
+            "probation@lisbon.example",
+            "en",
+            true,
+        ),
+        (
+            "Lisbon Reinsertion NGO",
+            "ngo",
+            "team@reinsertion.example",
+            "en",
+            false,
+        ),
+        (
+            "Lisbon Health Centre",
+            "health",
+            "referrals@health-lisbon.example",
+            "en",
+            false,
+        ),
+    ] {
+        let a = crate::agencies::create(
+            conn,
+            &admin,
+            &who,
+            &AgencyInput {
+                name: Some(name.into()),
+                kind: Some(kind.into()),
+                mailbox: Some(mailbox.into()),
+                language: Some(language.into()),
+                vetting_status: Some("vetted".into()),
+                secure_channel: Some(secure),
+                active: Some(true),
+            },
+        )
+        .map_err(|e| DemoError::Other(format!("demo agency: {e}")))?;
+        out.insert(name, a.id);
+    }
+    Ok(out)
+}
+
+/// An admin acting for the demo loader (the loader is not a signed-in user).
+fn system_admin() -> crate::auth::Actor {
+    crate::auth::Actor {
+        id: crate::auth::UserId(0),
+        email: "demo@onward.test".into(),
+        display_name: "Demo".into(),
+        role: Role::Admin,
+        site_id: None,
+        agency_id: None,
+        credential: crate::auth::Credential::Token,
+    }
+}
+
+/// Exit plans from the default template for everyone in custody released within about seven
+/// months, sharing bases with their site's agencies, and the default reminder rules, so that
+/// the first reminder sweep has real work (run `onward jobs run reminder-sweep`).
+fn load_exit_plans(
+    conn: &mut DbConnection,
+    ids: &std::collections::HashMap<&str, i64>,
+    agencies: &std::collections::HashMap<&'static str, i64>,
+    today: NaiveDate,
+) -> Result<(), DemoError> {
+    use crate::db::schema::{participants, sites, users};
+    let other = |e: &dyn std::fmt::Display| DemoError::Other(e.to_string());
+    crate::reminders::ensure_defaults(conn).map_err(|e| other(&e))?;
+    crate::exit_plans::ensure_default_template(conn).map_err(|e| other(&e))?;
+    let template = crate::exit_plans::templates(conn)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| DemoError::Other("no plan template".into()))?;
+    // Bishkek staff read their emails in Russian.
+    let bishkek_staff: Vec<i64> = [
+        "coordinator.bishkek@onward.test",
+        "mentor.bishkek@onward.test",
+        "probation.bishkek@onward.test",
+        "housing@onward.test",
+    ]
+    .iter()
+    .filter_map(|e| ids.get(e).copied())
+    .collect();
+    diesel::update(users::table.filter(users::id.eq_any(bishkek_staff)))
+        .set(users::language.eq("ru"))
+        .execute(conn)?;
+    let admin = crate::auth::Actor {
+        id: crate::auth::UserId(ids["admin@onward.test"]),
+        ..system_admin()
+    };
+    let who = Who::command_line();
+    let soon: Vec<(i64, NaiveDate, String)> = participants::table
+        .inner_join(sites::table)
+        .filter(participants::status.eq("in_custody"))
+        .filter(participants::earliest_release_date.between(today, today + Duration::days(210)))
+        .select((
+            participants::id,
+            participants::earliest_release_date.assume_not_null(),
+            sites::code,
+        ))
+        .load(conn)?;
+    for (participant, release, site) in soon {
+        let partners: &[&str] = if site == "KG-BSK" {
+            &[
+                "Bishkek Probation Service",
+                "Bishkek Housing Office",
+                "Bishkek Employment Centre",
+            ]
+        } else {
+            &[
+                "Lisbon Probation Service",
+                "Lisbon Reinsertion NGO",
+                "Lisbon Health Centre",
+            ]
+        };
+        for name in partners {
+            crate::agencies::add_basis(
+                conn,
+                &admin,
+                &who,
+                participant,
+                &crate::agencies::SharingBasisInput {
+                    agency_id: Some(agencies[name]),
+                    legal_basis: Some("Consent signed at the exit planning meeting".into()),
+                    valid_from: Some((today - Duration::days(30)).to_string()),
+                    valid_until: None,
+                },
+            )
+            .map_err(|e| other(&e))?;
+        }
+        crate::exit_plans::create(
+            conn,
+            &admin,
+            &who,
+            participant,
+            &crate::exit_plans::model::PlanInput {
+                target_release_date: Some(release.to_string()),
+                release_type: Some("parole".into()),
+                status: None,
+                template_id: Some(template.id),
+            },
+        )
+        .map_err(|e| other(&e))?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! allow an agency to hold a participant's data. No basis, no email, no access: the reminder
 //! sweep and the milestone lists both ask [`has_valid_basis`] / [`valid_bases_on`].
 
+pub mod pages;
 pub mod routes;
 
 use std::collections::HashSet;

@@ -106,7 +106,9 @@ async fn list_bases(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let list = state.db(move |conn| area::bases_of(conn, &actor, id)).await?;
+    let list = state
+        .db(move |conn| area::bases_of(conn, &actor, id))
+        .await?;
     Ok(HttpResponse::Ok().json(list))
 }
 

@@ -276,7 +276,12 @@ pub fn notify(
                         .and(users::site_id.eq(site_id))
                         .or(users::id.nullable().eq(po)),
                 )
-                .select((users::id, users::email, users::display_name, users::language))
+                .select((
+                    users::id,
+                    users::email,
+                    users::display_name,
+                    users::language,
+                ))
                 .load(conn)?;
             let link = settings
                 .public_url

@@ -46,6 +46,8 @@ pub fn viewer(actor: &Actor) -> Viewer {
         can_see_cohorts: crate::programmes::access::may_read_catalogue(actor),
         can_manage_cohorts: crate::programmes::access::may_edit_catalogue(actor),
         can_edit_holidays: actor.role == Role::Admin,
+        can_see_milestones: actor.role != Role::Auditor,
+        can_administer: actor.role == Role::Admin,
     }
 }
 

@@ -125,7 +125,10 @@ fn editable_participant(
     Ok((site, reference))
 }
 
-pub fn find_plan(conn: &mut DbConnection, participant_id: i64) -> Result<Option<ExitPlan>, DbError> {
+pub fn find_plan(
+    conn: &mut DbConnection,
+    participant_id: i64,
+) -> Result<Option<ExitPlan>, DbError> {
     Ok(exit_plans::table
         .filter(exit_plans::participant_id.eq(participant_id))
         .select(ExitPlan::as_select())
@@ -157,7 +160,11 @@ pub fn read(
     Ok(view)
 }
 
-fn view(conn: &mut DbConnection, plan: ExitPlan, case_reference: String) -> Result<PlanView, PlanError> {
+fn view(
+    conn: &mut DbConnection,
+    plan: ExitPlan,
+    case_reference: String,
+) -> Result<PlanView, PlanError> {
     let pathways = exit_plan_pathways::table
         .filter(exit_plan_pathways::plan_id.eq(plan.id))
         .select(Pathway::as_select())
@@ -210,7 +217,9 @@ pub fn create(
         }
         let template = match input.template_id {
             None => None,
-            Some(id) => Some(template_items(conn, id)?.ok_or_else(|| invalid("template_id", "error-choice"))?),
+            Some(id) => Some(
+                template_items(conn, id)?.ok_or_else(|| invalid("template_id", "error-choice"))?,
+            ),
         };
         let t = now();
         diesel::insert_into(exit_plans::table)
@@ -241,9 +250,10 @@ pub fn create(
         if let Some(items) = template {
             let partners = partner_agencies(conn, participant_id, fields.target_release_date)?;
             for item in items {
-                let agency = item.agency_kind.as_deref().and_then(|kind| {
-                    partners.iter().find(|a| a.kind == kind).map(|a| a.id)
-                });
+                let agency = item
+                    .agency_kind
+                    .as_deref()
+                    .and_then(|kind| partners.iter().find(|a| a.kind == kind).map(|a| a.id));
                 insert_milestone(
                     conn,
                     &plan,
@@ -286,7 +296,11 @@ fn partner_agencies(
 ) -> Result<Vec<Agency>, DbError> {
     let ids: Vec<i64> = sharing_bases::table
         .filter(sharing_bases::participant_id.eq(participant_id))
-        .filter(sharing_bases::valid_from.le(day).or(sharing_bases::valid_from.le(crate::web::time::today_utc())))
+        .filter(
+            sharing_bases::valid_from
+                .le(day)
+                .or(sharing_bases::valid_from.le(crate::web::time::today_utc())),
+        )
         .filter(
             sharing_bases::valid_until
                 .is_null()
@@ -411,8 +425,14 @@ pub fn update_pathway(
     input: &PathwayInput,
 ) -> Result<Pathway, PlanError> {
     let mut e = FieldErrors::default();
-    let status = crate::programmes::model::one_of(&mut e, "status", &input.status, &PATHWAY_STATUSES);
-    let responsible = input.responsible.clone().unwrap_or_default().trim().to_string();
+    let status =
+        crate::programmes::model::one_of(&mut e, "status", &input.status, &PATHWAY_STATUSES);
+    let responsible = input
+        .responsible
+        .clone()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     if responsible.chars().count() > 200 {
         e.add("responsible", "error-too-long");
     }
@@ -509,11 +529,19 @@ pub fn milestone_access(
     m: &Milestone,
 ) -> Result<MilestoneAccess, DbError> {
     if actor.role == Role::AgencyUser {
-        let Some(agency) = actor.agency_id.filter(|a| Some(*a) == m.responsible_agency_id) else {
+        let Some(agency) = actor
+            .agency_id
+            .filter(|a| Some(*a) == m.responsible_agency_id)
+        else {
             return Ok(MilestoneAccess::None);
         };
         return Ok(
-            if agencies::has_valid_basis(conn, m.participant_id, agency, crate::web::time::today_utc())? {
+            if agencies::has_valid_basis(
+                conn,
+                m.participant_id,
+                agency,
+                crate::web::time::today_utc(),
+            )? {
                 MilestoneAccess::Progress
             } else {
                 MilestoneAccess::None
@@ -626,7 +654,12 @@ pub fn update_milestone(
                 .execute(conn)?;
         } else if access == MilestoneAccess::Progress {
             let mut e = FieldErrors::default();
-            let status = crate::programmes::model::one_of(&mut e, "status", &input.status, &MILESTONE_STATUSES);
+            let status = crate::programmes::model::one_of(
+                &mut e,
+                "status",
+                &input.status,
+                &MILESTONE_STATUSES,
+            );
             let note = input.note.clone().unwrap_or_default().trim().to_string();
             if note.chars().count() > 2000 {
                 e.add("note", "error-too-long");
@@ -738,7 +771,9 @@ pub fn list_milestones(
                 participants::case_reference
                     .like(db::like_pattern(&text.to_uppercase()))
                     .escape('\\')
-                    .or(crate::db::lower(milestones::title).like(pattern).escape('\\')),
+                    .or(crate::db::lower(milestones::title)
+                        .like(pattern)
+                        .escape('\\')),
             );
         }
         match filter.status.as_deref() {
@@ -786,7 +821,11 @@ pub fn templates(conn: &mut DbConnection) -> Result<Vec<TemplateView>, DbError> 
     let heads: Vec<(i64, String, String)> = plan_templates::table
         .filter(plan_templates::active.eq(true))
         .order(plan_templates::name.asc())
-        .select((plan_templates::id, plan_templates::name, plan_templates::description))
+        .select((
+            plan_templates::id,
+            plan_templates::name,
+            plan_templates::description,
+        ))
         .load(conn)?;
     heads
         .into_iter()
@@ -816,7 +855,10 @@ fn template_items(
     Ok(Some(
         plan_template_milestones::table
             .filter(plan_template_milestones::template_id.eq(id))
-            .order((plan_template_milestones::offset_days.asc(), plan_template_milestones::id.asc()))
+            .order((
+                plan_template_milestones::offset_days.asc(),
+                plan_template_milestones::id.asc(),
+            ))
             .select(TemplateMilestone::as_select())
             .load(conn)?,
     ))
@@ -833,7 +875,9 @@ pub fn create_template(
         return Err(PlanError::Forbidden);
     }
     let (name, description, items) = input.validate().map_err(PlanError::Invalid)?;
-    db::write_transaction(conn, |conn| add_template(conn, who, &name, &description, &items))
+    db::write_transaction(conn, |conn| {
+        add_template(conn, who, &name, &description, &items)
+    })
 }
 
 /// Insert a template (also used by the demo and the default data).

@@ -54,7 +54,8 @@ pub const MILESTONE_KINDS: [&str; 15] = [
 ];
 /// The plan's release date is a dated item of its own for reminder rules.
 pub const RELEASE_KIND: &str = "release";
-pub const MILESTONE_STATUSES: [&str; 5] = ["planned", "in_progress", "done", "missed", "not_needed"];
+pub const MILESTONE_STATUSES: [&str; 5] =
+    ["planned", "in_progress", "done", "missed", "not_needed"];
 /// Statuses that still need work (and so reminders).
 pub const OPEN_STATUSES: [&str; 2] = ["planned", "in_progress"];
 
@@ -216,11 +217,16 @@ impl MilestoneInput {
         let mut e = FieldErrors::default();
         let kind = one_of(&mut e, "kind", &self.kind, &MILESTONE_KINDS);
         let title = match self.title.as_deref().map(str::trim) {
-            None | Some("") => kind.clone().map(|k| crate::i18n::t(&crate::i18n::DEFAULT_LANG, &format!("milestone-{k}"))),
+            None | Some("") => kind
+                .clone()
+                .map(|k| crate::i18n::t(&crate::i18n::DEFAULT_LANG, &format!("milestone-{k}"))),
             Some(_) => required_text(&mut e, "title", &self.title, 200),
         };
         let due = match (
-            self.due_date.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+            self.due_date
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty()),
             self.offset_days,
         ) {
             (Some(_), Some(_)) => {
@@ -294,7 +300,12 @@ impl TemplateInput {
     pub fn validate(&self) -> Result<(String, String, Vec<TemplateMilestone>), FieldErrors> {
         let mut e = FieldErrors::default();
         let name = required_text(&mut e, "name", &self.name, 200);
-        let description = self.description.clone().unwrap_or_default().trim().to_string();
+        let description = self
+            .description
+            .clone()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         let mut items = Vec::new();
         let list = self.milestones.clone().unwrap_or_default();
         if list.is_empty() {

@@ -6,7 +6,9 @@ use serde::Deserialize;
 use crate::audit::Who;
 use crate::auth::{ApiActor, RequestMeta};
 use crate::exit_plans::model::*;
-use crate::exit_plans::{self as area, MilestoneFilter, MilestoneLine, MilestoneView, PlanView, TemplateView};
+use crate::exit_plans::{
+    self as area, MilestoneFilter, MilestoneLine, MilestoneView, PlanView, TemplateView,
+};
 use crate::web::errors::{ApiError, FieldErrors, Problem};
 use crate::web::json::ApiJson;
 use crate::web::paging::{Page, Paged};
@@ -39,8 +41,12 @@ async fn read_plan(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let who = Who::actor(&actor, &meta);
-    let plan = state.db(move |conn| area::read(conn, &actor, &who, id)).await?;
-    Ok(HttpResponse::Ok().insert_header(etag(plan.plan.version)).json(plan))
+    let plan = state
+        .db(move |conn| area::read(conn, &actor, &who, id))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(plan.plan.version))
+        .json(plan))
 }
 
 #[utoipa::path(tag = "exit plans", params(("id" = i64, Path, description = "Participant")), request_body = PlanInput, responses(
@@ -61,7 +67,9 @@ async fn create_plan(
     let plan = state
         .db(move |conn| area::create(conn, &actor, &who, id, &body.0))
         .await?;
-    Ok(HttpResponse::Created().insert_header(etag(plan.plan.version)).json(plan))
+    Ok(HttpResponse::Created()
+        .insert_header(etag(plan.plan.version))
+        .json(plan))
 }
 
 #[utoipa::path(tag = "exit plans", params(("id" = i64, Path, description = "Participant"), ("If-Match" = String, Header, description = "The version you read")), request_body = PlanInput, responses(
@@ -85,7 +93,9 @@ async fn update_plan(
     let plan = state
         .db(move |conn| area::update(conn, &actor, &who, id, version, &body.0))
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(plan.plan.version)).json(plan))
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(plan.plan.version))
+        .json(plan))
 }
 
 #[utoipa::path(tag = "exit plans", params(("id" = i64, Path, description = "Participant"), ("pathway" = String, Path)), request_body = PathwayInput, responses(
@@ -125,7 +135,9 @@ async fn add_milestone(
     let m = state
         .db(move |conn| area::add_milestone(conn, &actor, &who, id, &body.0))
         .await?;
-    Ok(HttpResponse::Created().insert_header(etag(m.version)).json(m))
+    Ok(HttpResponse::Created()
+        .insert_header(etag(m.version))
+        .json(m))
 }
 
 /// Search, filter and paging of the milestone list.
@@ -188,7 +200,9 @@ async fn read_milestone(
     let m = state
         .db(move |conn| area::read_milestone(conn, &actor, &who, id))
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(m.milestone.version)).json(m))
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(m.milestone.version))
+        .json(m))
 }
 
 #[utoipa::path(tag = "exit plans", params(("id" = i64, Path), ("If-Match" = String, Header, description = "The version you read")), request_body = MilestoneInput, responses(
@@ -212,7 +226,9 @@ async fn update_milestone(
     let m = state
         .db(move |conn| area::update_milestone(conn, &actor, &who, id, version, &body.0))
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(m.milestone.version)).json(m))
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(m.milestone.version))
+        .json(m))
 }
 
 #[utoipa::path(tag = "exit plans", responses((status = 200, description = "Plan templates", body = [TemplateView])))]

@@ -345,8 +345,7 @@ pub async fn start(
             Box::pin(async move {
                 let now = Utc::now();
                 let slot = slot_of(now);
-                let result =
-                    tokio::task::spawn_blocking(move || run(&ctx, job, &slot, now)).await;
+                let result = tokio::task::spawn_blocking(move || run(&ctx, job, &slot, now)).await;
                 match result {
                     Ok(Ok(Outcome::Succeeded(counts))) => {
                         tracing::debug!(job = job.as_str(), %counts, "job ran")

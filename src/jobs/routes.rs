@@ -34,7 +34,11 @@ async fn list_runs(
         return Err(Problem::forbidden().into());
     }
     let mut errors = FieldErrors::default();
-    let page = Page::parse(query.page.as_deref(), query.per_page.as_deref(), &mut errors);
+    let page = Page::parse(
+        query.page.as_deref(),
+        query.per_page.as_deref(),
+        &mut errors,
+    );
     let job = query.job.clone().filter(|j| !j.is_empty());
     if let Some(j) = &job {
         if j.parse::<area::JobName>().is_err() {
@@ -50,4 +54,65 @@ async fn list_runs(
         .await
         .map_err(Problem::from)?;
     Ok(HttpResponse::Ok().json(Paged::new(items, page, total)))
+}
+
+// ---- Page (admins): recent runs and failures ----
+
+pub fn pages(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.service(jobs_page);
+}
+
+#[derive(Debug, Deserialize)]
+struct JobsPageQuery {
+    failed: Option<String>,
+    page: Option<String>,
+}
+
+#[get("/jobs")]
+async fn jobs_page(
+    state: web::Data<AppState>,
+    actor: crate::auth::PageActor,
+    query: web::Query<JobsPageQuery>,
+) -> Result<HttpResponse, crate::web::errors::PageError> {
+    if actor.0.role != Role::Admin {
+        return Err(Problem::forbidden().into());
+    }
+    let mut errors = FieldErrors::default();
+    let page_no = Page::parse(query.page.as_deref(), None, &mut errors);
+    let failed = query.failed.as_deref() == Some("1");
+    let (items, total) = state
+        .db(move |conn| area::runs(conn, None, failed, page_no))
+        .await
+        .map_err(Problem::from)?;
+    let zone = state.config.time_zone.name().to_string();
+    let items: Vec<serde_json::Value> = items
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "r": r,
+                "started": crate::web::time::local(&r.started_at.and_utc(), &zone),
+                "outcome_key": format!("job-outcome-{}", r.outcome),
+                "failed": r.outcome == "failed",
+            })
+        })
+        .collect();
+    let link = |p: i64| format!("/jobs?failed={}&page={p}", if failed { "1" } else { "0" });
+    let html = crate::web::pages::render_page(
+        "jobs",
+        &crate::i18n::DEFAULT_LANG.to_string(),
+        Some(&crate::auth::routes::viewer(&actor.0)),
+        serde_json::json!({
+            "items": items,
+            "total": total,
+            "failed": failed,
+            "schedules": state.config.schedules.iter().map(|(j, cron)| serde_json::json!({
+                "job": j.as_str(),
+                "cron": cron,
+                "disabled": state.config.jobs_disabled.contains(j),
+            })).collect::<Vec<_>>(),
+            "prev": (page_no.page > 1).then(|| link(page_no.page - 1)),
+            "next": (page_no.page * page_no.per_page < total).then(|| link(page_no.page + 1)),
+        }),
+    );
+    Ok(crate::web::pages::page(html))
 }

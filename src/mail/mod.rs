@@ -117,8 +117,12 @@ pub fn render(kind: &str, language: &str, ctx: &EmailContext) -> Result<Rendered
     Ok(Rendered {
         // A subject is one line whatever the template's whitespace.
         subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
-        text: TEXT.render(&format!("{language}/{kind}.txt"), ctx).map_err(fail)?,
-        html: HTML.render(&format!("{language}/{kind}.html"), ctx).map_err(fail)?,
+        text: TEXT
+            .render(&format!("{language}/{kind}.txt"), ctx)
+            .map_err(fail)?,
+        html: HTML
+            .render(&format!("{language}/{kind}.html"), ctx)
+            .map_err(fail)?,
     })
 }
 
@@ -161,8 +165,14 @@ pub struct SendError {
 /// Where email goes.
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: SmtpTransport, from: Mailbox },
-    Files { dir: PathBuf, from: Mailbox },
+    Smtp {
+        transport: SmtpTransport,
+        from: Mailbox,
+    },
+    Files {
+        dir: PathBuf,
+        from: Mailbox,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -187,12 +197,17 @@ impl Mailer {
         Ok(match smtp_url {
             Some(url) => Mailer::Smtp {
                 transport: SmtpTransport::from_url(url)
-                    .map_err(|e| MailConfigError::SmtpUrl(crate::db::mask_password(&e.to_string())))?
+                    .map_err(|e| {
+                        MailConfigError::SmtpUrl(crate::db::mask_password(&e.to_string()))
+                    })?
                     .timeout(Some(Duration::from_secs(20)))
                     .build(),
                 from,
             },
-            None => Mailer::Files { dir: outbox_dir, from },
+            None => Mailer::Files {
+                dir: outbox_dir,
+                from,
+            },
         })
     }
 
@@ -224,10 +239,12 @@ impl Mailer {
             ))
             .map_err(|e| permanent(format!("cannot build the message: {e}")))?;
         match self {
-            Mailer::Smtp { transport, .. } => transport.send(&message).map(|_| ()).map_err(|e| SendError {
-                permanent: e.is_permanent(),
-                reason: e.to_string(),
-            }),
+            Mailer::Smtp { transport, .. } => {
+                transport.send(&message).map(|_| ()).map_err(|e| SendError {
+                    permanent: e.is_permanent(),
+                    reason: e.to_string(),
+                })
+            }
             Mailer::Files { dir, .. } => {
                 let transient = |e: std::io::Error| SendError {
                     permanent: false,

@@ -117,9 +117,9 @@ pub fn cancel_stale_for_participant(
     let queued: Vec<(i64, Option<i64>, Option<NaiveDate>, String)> = notifications::table
         .filter(notifications::participant_id.eq(participant_id))
         .filter(
-            notifications::status
-                .eq("pending")
-                .or(notifications::status.eq("in_digest").and(notifications::digest_id.is_null())),
+            notifications::status.eq("pending").or(notifications::status
+                .eq("in_digest")
+                .and(notifications::digest_id.is_null())),
         )
         .filter(notifications::kind.ne("absence_alert"))
         .select((
@@ -158,9 +158,11 @@ pub fn cancel_stale_for_participant(
         })
         .map(|(id, ..)| id)
         .collect();
-    Ok(diesel::update(notifications::table.filter(notifications::id.eq_any(&stale)))
-        .set(notifications::status.eq("cancelled"))
-        .execute(conn)?)
+    Ok(
+        diesel::update(notifications::table.filter(notifications::id.eq_any(&stale)))
+            .set(notifications::status.eq("cancelled"))
+            .execute(conn)?,
+    )
 }
 
 /// A claimed row, ready to send.
@@ -192,7 +194,10 @@ pub fn claim(
                 .is_null()
                 .or(notifications::lease_until.lt(now)),
         )
-        .order((notifications::next_attempt_at.asc(), notifications::id.asc()))
+        .order((
+            notifications::next_attempt_at.asc(),
+            notifications::id.asc(),
+        ))
         .limit(limit)
         .select(notifications::id)
         .load(conn)?;
@@ -410,7 +415,10 @@ pub fn compose_digests(
         .load(conn)?;
     let mut by_recipient: Vec<(String, Vec<Line>)> = Vec::new();
     for line in lines {
-        match by_recipient.iter_mut().find(|(to, _)| *to == line.to_address) {
+        match by_recipient
+            .iter_mut()
+            .find(|(to, _)| *to == line.to_address)
+        {
             Some((_, v)) => v.push(line),
             None => by_recipient.push((line.to_address.clone(), vec![line])),
         }
@@ -541,7 +549,11 @@ pub fn for_participant(
     if !digests.is_empty() {
         let states: HashMap<i64, (String, Option<NaiveDateTime>)> = notifications::table
             .filter(notifications::id.eq_any(digests))
-            .select((notifications::id, notifications::status, notifications::sent_at))
+            .select((
+                notifications::id,
+                notifications::status,
+                notifications::sent_at,
+            ))
             .load::<(i64, String, Option<NaiveDateTime>)>(conn)?
             .into_iter()
             .map(|(id, s, at)| (id, (s, at)))

@@ -58,7 +58,11 @@ async fn list(
         return Err(Problem::forbidden().into());
     }
     let mut errors = FieldErrors::default();
-    let page = Page::parse(query.page.as_deref(), query.per_page.as_deref(), &mut errors);
+    let page = Page::parse(
+        query.page.as_deref(),
+        query.per_page.as_deref(),
+        &mut errors,
+    );
     let status = query.status.clone().unwrap_or_else(|| "failed".into());
     if !["failed", "pending", "sent", "cancelled", "in_digest"].contains(&status.as_str()) {
         errors.add("status", "error-choice");
@@ -94,4 +98,122 @@ async fn retry(
         return Err(Problem::not_found().into());
     }
     Ok(HttpResponse::NoContent().finish())
+}
+
+// ---- Pages (admins): failed and queued emails, one email, the retry button ----
+
+pub fn pages(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.service(outbox_page)
+        .service(email_page)
+        .service(retry_page);
+}
+
+#[derive(Debug, Deserialize)]
+struct OutboxPageQuery {
+    status: Option<String>,
+    page: Option<String>,
+}
+
+const STATUSES: [&str; 5] = ["failed", "pending", "sent", "in_digest", "cancelled"];
+
+#[get("/outbox")]
+async fn outbox_page(
+    state: web::Data<AppState>,
+    actor: crate::auth::PageActor,
+    query: web::Query<OutboxPageQuery>,
+) -> Result<HttpResponse, crate::web::errors::PageError> {
+    if actor.0.role != Role::Admin {
+        return Err(Problem::forbidden().into());
+    }
+    let mut errors = FieldErrors::default();
+    let page_no = Page::parse(query.page.as_deref(), None, &mut errors);
+    let status = query
+        .status
+        .clone()
+        .filter(|s| STATUSES.contains(&s.as_str()))
+        .unwrap_or_else(|| "failed".into());
+    let s = status.clone();
+    let (items, total) = state
+        .db(move |conn| area::by_status(conn, &s, page_no))
+        .await
+        .map_err(Problem::from)?;
+    let zone = state.config.time_zone.name().to_string();
+    let items: Vec<serde_json::Value> = items
+        .iter()
+        .map(|n| {
+            serde_json::json!({
+                "n": n,
+                "created": crate::web::time::local(&n.created_at.and_utc(), &zone),
+                "status_key": format!("email-status-{}", n.status),
+            })
+        })
+        .collect();
+    let link = |p: i64| format!("/outbox?status={status}&page={p}");
+    let html = crate::web::pages::render_page(
+        "outbox",
+        &crate::i18n::DEFAULT_LANG.to_string(),
+        Some(&crate::auth::routes::viewer(&actor.0)),
+        serde_json::json!({
+            "items": items,
+            "total": total,
+            "status": status,
+            "tabs": STATUSES.iter().map(|s| serde_json::json!({"value": s, "key": format!("email-status-{s}"), "current": *s == status})).collect::<Vec<_>>(),
+            "failed": status == "failed",
+            "prev": (page_no.page > 1).then(|| link(page_no.page - 1)),
+            "next": (page_no.page * page_no.per_page < total).then(|| link(page_no.page + 1)),
+        }),
+    );
+    Ok(crate::web::pages::page(html))
+}
+
+#[get("/outbox/{id}")]
+async fn email_page(
+    state: web::Data<AppState>,
+    actor: crate::auth::PageActor,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, crate::web::errors::PageError> {
+    if actor.0.role != Role::Admin {
+        return Err(Problem::forbidden().into());
+    }
+    let id = path.into_inner();
+    let body = state
+        .db(move |conn| area::body(conn, id))
+        .await
+        .map_err(Problem::from)?
+        .ok_or_else(Problem::not_found)?;
+    let html = crate::web::pages::render_page(
+        "email",
+        &crate::i18n::DEFAULT_LANG.to_string(),
+        Some(&crate::auth::routes::viewer(&actor.0)),
+        serde_json::json!({ "subject": body.0, "text": body.1 }),
+    );
+    Ok(crate::web::pages::page(html))
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+#[post("/outbox/{id}/retry")]
+async fn retry_page(
+    state: web::Data<AppState>,
+    actor: crate::auth::PageActor,
+    meta: RequestMeta,
+    path: web::Path<i64>,
+    crate::web::form::PageForm(form): crate::web::form::PageForm<CsrfForm>,
+) -> Result<HttpResponse, crate::web::errors::PageError> {
+    actor.check_csrf(&form.csrf_token)?;
+    let id = path.into_inner();
+    let who = Who::actor(&actor.0, &meta);
+    let a = actor.0.clone();
+    let done = state
+        .db(move |conn| area::retry(conn, &a, &who, id))
+        .await
+        .map_err(Problem::from)?;
+    if !done {
+        return Err(Problem::not_found().into());
+    }
+    Ok(crate::web::pages::redirect("/outbox?status=pending"))
 }

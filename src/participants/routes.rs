@@ -242,11 +242,12 @@ async fn detail_page(
     let a = actor.0.clone();
     let view = state.db(move |conn| area::read(conn, &a, &who, id)).await?;
     let a = actor.0.clone();
-    let (enrolments, alerts) = state
+    let (enrolments, alerts, emails) = state
         .db(move |conn| -> Result<_, Problem> {
             let enrolments = crate::enrolments::list(conn, &a, None, Some(id.0))?;
             let alerts = crate::attendance::alerts::open_for(conn, &a, Some(id.0))?;
-            Ok((enrolments, alerts))
+            let emails = crate::outbox::for_participant(conn, id.0)?;
+            Ok((enrolments, alerts, emails))
         })
         .await?;
     let zone = view.site.time_zone.clone();
@@ -278,6 +279,15 @@ async fn detail_page(
             "can_edit": access::may_edit(&actor.0, view.site.id),
             "enrolments": enrolments,
             "alerts": alerts,
+            // Who was emailed about this person, when and how it went; the text itself is
+            // for admins only (on the outbox page).
+            "emails": emails.iter().map(|n| json!({
+                "n": n,
+                "created": crate::web::time::local(&n.created_at.and_utc(), &zone),
+                "sent": n.sent_at.map(|at| crate::web::time::local(&at.and_utc(), &zone)),
+                "status_key": format!("email-status-{}", n.status),
+            })).collect::<Vec<_>>(),
+            "is_admin": actor.0.role == crate::auth::Role::Admin,
         }),
     );
     Ok(page(html))

@@ -57,20 +57,7 @@ fn lang() -> String {
     DEFAULT_LANG.to_string()
 }
 
-/// Field names become template keys (`schedule.time` → `schedule_time`).
-fn error_map(errors: &[FieldError]) -> serde_json::Map<String, Value> {
-    errors
-        .iter()
-        .map(|e| (e.field.replace(['.', '[', ']'], "_"), json!(e.message)))
-        .collect()
-}
-
-fn opt_number<T: std::str::FromStr>(raw: &Option<String>) -> Result<Option<T>, ()> {
-    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| ()),
-    }
-}
+use crate::web::form::{error_map, opt_number};
 
 // ---- Catalogue ----
 

@@ -2,6 +2,7 @@
 //! whom, single or digest) and the planner that shows, on a plan's timeline, which reminders the
 //! rules will send. The sweep that decides what is due is in [`sweep`].
 
+pub mod pages;
 pub mod routes;
 pub mod sweep;
 
@@ -127,10 +128,18 @@ fn days_list(e: &mut FieldErrors, field: &str, raw: &Option<Vec<i32>>) -> String
     }
     days.sort_unstable_by(|a, b| b.cmp(a));
     days.dedup();
-    days.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
+    days.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-fn word_list(e: &mut FieldErrors, field: &str, raw: &Option<Vec<String>>, allowed: &[&str]) -> String {
+fn word_list(
+    e: &mut FieldErrors,
+    field: &str,
+    raw: &Option<Vec<String>>,
+    allowed: &[&str],
+) -> String {
     let mut words: Vec<String> = raw
         .clone()
         .unwrap_or_default()
@@ -233,7 +242,11 @@ pub fn create(
 }
 
 /// Insert a checked rule (also used for the defaults of a new installation).
-pub fn add(conn: &mut DbConnection, who: &Who, fields: &RuleFields) -> Result<ReminderRule, PlanError> {
+pub fn add(
+    conn: &mut DbConnection,
+    who: &Who,
+    fields: &RuleFields,
+) -> Result<ReminderRule, PlanError> {
     if name_taken(conn, &fields.name, -1)? {
         return Err(name_error());
     }
@@ -326,7 +339,11 @@ pub fn default_rules() -> Vec<RuleInput> {
             milestone_kinds: Some(vec![RELEASE_KIND.into()]),
             days_before: Some(vec![84, 28, 7, 0]),
             days_after: Some(vec![]),
-            recipients: Some(vec!["probation_officer".into(), "mentor".into(), "coordinator".into()]),
+            recipients: Some(vec![
+                "probation_officer".into(),
+                "mentor".into(),
+                "coordinator".into(),
+            ]),
             delivery: Some("digest".into()),
             active: Some(true),
         },

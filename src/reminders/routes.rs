@@ -10,7 +10,9 @@ use crate::web::json::ApiJson;
 use crate::web::AppState;
 
 pub fn api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_rules).service(create_rule).service(update_rule);
+    cfg.service(list_rules)
+        .service(create_rule)
+        .service(update_rule);
 }
 
 #[utoipa::path(tag = "reminders", responses((status = 200, description = "Reminder rules", body = [ReminderRule])))]

@@ -156,8 +156,18 @@ impl Lookup {
                 .map(|a| vec![Target::Agency(a.clone())])
                 .unwrap_or_default(),
             "probation_officer" => users(item.probation_officer_id.as_slice()),
-            "mentor" => users(self.mentors.get(&item.participant_id).map(Vec::as_slice).unwrap_or(&[])),
-            "coordinator" => users(self.coordinators.get(&item.site_id).map(Vec::as_slice).unwrap_or(&[])),
+            "mentor" => users(
+                self.mentors
+                    .get(&item.participant_id)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+            ),
+            "coordinator" => users(
+                self.coordinators
+                    .get(&item.site_id)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+            ),
             _ => Vec::new(),
         }
     }
@@ -185,10 +195,25 @@ pub fn sweep(
     }
     let days: Vec<(NaiveDate, NaiveDate)> = zones
         .values()
-        .map(|tz| (reminder_day(now, *tz, settings.morning), now.with_timezone(tz).date_naive()))
+        .map(|tz| {
+            (
+                reminder_day(now, *tz, settings.morning),
+                now.with_timezone(tz).date_naive(),
+            )
+        })
         .collect();
-    let max_before = rules.iter().flat_map(|r| r.days_before.iter()).copied().max().unwrap_or(0);
-    let max_after = rules.iter().flat_map(|r| r.days_after.iter()).copied().max().unwrap_or(0);
+    let max_before = rules
+        .iter()
+        .flat_map(|r| r.days_before.iter())
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let max_after = rules
+        .iter()
+        .flat_map(|r| r.days_after.iter())
+        .copied()
+        .max()
+        .unwrap_or(0);
     let lo = days.iter().map(|d| d.0.min(d.1)).min().unwrap_or_default()
         - Duration::days(i64::from(max_after) + 1);
     let hi = days.iter().map(|d| d.0.max(d.1)).max().unwrap_or_default()
@@ -210,7 +235,11 @@ pub fn sweep(
     let mut new_rows: Vec<NewNotification> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     for item in &items {
-        let tz = lookup.zones.get(&item.site_id).copied().unwrap_or(chrono_tz::UTC);
+        let tz = lookup
+            .zones
+            .get(&item.site_id)
+            .copied()
+            .unwrap_or(chrono_tz::UTC);
         let day = reminder_day(now, tz, settings.morning);
         let today = now.with_timezone(&tz).date_naive();
         for rule in rules.iter().filter(|r| r.covers(&item.kind)) {
@@ -233,7 +262,9 @@ pub fn sweep(
                             continue;
                         }
                     }
-                    new_rows.push(reminder_row(settings, item, lead, today, &target, key, rule, now)?);
+                    new_rows.push(reminder_row(
+                        settings, item, lead, today, &target, key, rule, now,
+                    )?);
                 }
             }
         }
@@ -281,8 +312,22 @@ fn reminder_row(
         (Some(_), false) => "milestone_overdue",
     };
     let (to_address, language, recipient_name, secure, agency_id, user_id) = match target {
-        Target::Agency(a) => (a.mailbox.clone(), a.language.clone(), a.name.clone(), a.secure_channel, Some(a.id), None),
-        Target::User(u) => (u.email.clone(), u.language.clone(), u.display_name.clone(), false, None, Some(u.id)),
+        Target::Agency(a) => (
+            a.mailbox.clone(),
+            a.language.clone(),
+            a.name.clone(),
+            a.secure_channel,
+            Some(a.id),
+            None,
+        ),
+        Target::User(u) => (
+            u.email.clone(),
+            u.language.clone(),
+            u.display_name.clone(),
+            false,
+            None,
+            Some(u.id),
+        ),
     };
     // Agencies work on the milestone page; staff on the participant's plan.
     let path = match (target, item.milestone_id) {
@@ -308,7 +353,8 @@ fn reminder_row(
         participant_name: secure.then(|| item.full_name.clone()),
         items: Vec::new(),
     };
-    let rendered = mail::render(kind, &language, &ctx).map_err(|e| DbError::Query(e.to_string()))?;
+    let rendered =
+        mail::render(kind, &language, &ctx).map_err(|e| DbError::Query(e.to_string()))?;
     let digest = rule.delivery == "digest";
     Ok(NewNotification::new(
         key,
@@ -386,7 +432,16 @@ fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<V
             probation_officer_id: r.probation_officer_id,
         })
         .collect();
-    let releases: Vec<(i64, i64, NaiveDate, i64, String, String, String, Option<i64>)> = exit_plans::table
+    let releases: Vec<(
+        i64,
+        i64,
+        NaiveDate,
+        i64,
+        String,
+        String,
+        String,
+        Option<i64>,
+    )> = exit_plans::table
         .inner_join(participants::table)
         .filter(exit_plans::target_release_date.between(lo, hi))
         .filter(exit_plans::status.eq("active"))
@@ -442,7 +497,10 @@ fn load_lookup(conn: &mut DbConnection, zones: HashMap<i64, Tz>) -> Result<Looku
     let users: HashMap<i64, StaffUser> = staff.into_iter().map(|u| (u.id, u)).collect();
     let mut mentors: HashMap<i64, Vec<i64>> = HashMap::new();
     for (p, u) in participant_mentors::table
-        .select((participant_mentors::participant_id, participant_mentors::user_id))
+        .select((
+            participant_mentors::participant_id,
+            participant_mentors::user_id,
+        ))
         .load::<(i64, i64)>(conn)?
     {
         mentors.entry(p).or_default().push(u);
@@ -495,12 +553,18 @@ mod tests {
         let eight = NaiveTime::from_hms_opt(8, 0, 0).unwrap();
         // Winter: Lisbon is UTC+0, so 08:00 local is 08:00 UTC.
         let before = Utc.with_ymd_and_hms(2027, 3, 20, 7, 59, 0).unwrap();
-        assert_eq!(reminder_day(before, lisbon, eight).to_string(), "2027-03-19");
+        assert_eq!(
+            reminder_day(before, lisbon, eight).to_string(),
+            "2027-03-19"
+        );
         let at = Utc.with_ymd_and_hms(2027, 3, 20, 8, 0, 0).unwrap();
         assert_eq!(reminder_day(at, lisbon, eight).to_string(), "2027-03-20");
         // Summer (after 28 March 2027): UTC+1, so 08:00 local is 07:00 UTC.
         let summer = Utc.with_ymd_and_hms(2027, 3, 30, 7, 0, 0).unwrap();
-        assert_eq!(reminder_day(summer, lisbon, eight).to_string(), "2027-03-30");
+        assert_eq!(
+            reminder_day(summer, lisbon, eight).to_string(),
+            "2027-03-30"
+        );
         let early = Utc.with_ymd_and_hms(2027, 3, 30, 6, 59, 0).unwrap();
         assert_eq!(reminder_day(early, lisbon, eight).to_string(), "2027-03-29");
     }
@@ -510,7 +574,10 @@ mod tests {
         let due = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
         assert_eq!(lead_tag(28), "b28");
         assert_eq!(lead_tag(-7), "a7");
-        assert_eq!(lead_of_key("m5|2027-03-01|b28|a3", due).as_deref(), Some("b28"));
+        assert_eq!(
+            lead_of_key("m5|2027-03-01|b28|a3", due).as_deref(),
+            Some("b28")
+        );
         assert_eq!(lead_of_key("m5|2027-02-01|b28|a3", due), None);
     }
 }

@@ -42,3 +42,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for PageForm<T> {
         })
     }
 }
+
+/// Field names become template keys (`schedule.time` → `schedule_time`).
+pub fn error_map(
+    errors: &[crate::web::errors::FieldError],
+) -> serde_json::Map<String, serde_json::Value> {
+    errors
+        .iter()
+        .map(|e| {
+            (
+                e.field.replace(['.', '[', ']'], "_"),
+                serde_json::json!(e.message),
+            )
+        })
+        .collect()
+}
+
+/// A number typed into a form: empty is `None`; anything else must parse.
+pub fn opt_number<T: std::str::FromStr>(raw: &Option<String>) -> Result<Option<T>, ()> {
+    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| ()),
+    }
+}

@@ -117,6 +117,11 @@ fn page_routes(cfg: &mut web::ServiceConfig) {
     crate::participants::routes::pages(cfg);
     crate::audit::routes::pages(cfg);
     crate::programmes::pages::pages(cfg);
+    crate::exit_plans::pages::pages(cfg);
+    crate::outbox::routes::pages(cfg);
+    crate::agencies::pages::pages(cfg);
+    crate::reminders::pages::pages(cfg);
+    crate::jobs::routes::pages(cfg);
     crate::calendars::routes::public(cfg);
 }
 

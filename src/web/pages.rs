@@ -31,6 +31,13 @@ static REGISTRY: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     hb.register_helper("eq", Box::new(eq));
     handlebars_helper!(concat: |a: str, b: str| format!("{a}{b}"));
     hb.register_helper("concat", Box::new(concat));
+    // Ids are numbers in data and strings in typed forms: compare them as text.
+    handlebars_helper!(str: |v: Json| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    });
+    hb.register_helper("str", Box::new(str));
     hb.register_embed_templates_with_extension::<Templates>(".hbs")
         .expect("templates/ holds valid Handlebars templates");
     hb
@@ -94,6 +101,9 @@ pub struct Viewer {
     pub can_see_cohorts: bool,
     pub can_manage_cohorts: bool,
     pub can_edit_holidays: bool,
+    pub can_see_milestones: bool,
+    /// Agencies, reminder rules, jobs and the outbox.
+    pub can_administer: bool,
 }
 
 /// Render `template` with `data`, adding what every page needs (language, viewer, menu).

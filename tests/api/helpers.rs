@@ -164,6 +164,7 @@ impl TestApp {
         self.counter.set(n);
         let email = format!("{}{}@onward.test", role.as_str().replace('_', "."), n);
         let mut c = self.conn();
+        let agency_id = (role == Role::AgencyUser).then(|| test_agency(&mut c));
         let id = users::add(
             &mut c,
             &NewUser {
@@ -171,7 +172,7 @@ impl TestApp {
                 display_name: format!("{} {n}", role.as_str()),
                 role,
                 site_code: site.map(str::to_string),
-                agency_id: None,
+                agency_id,
                 password: PASSWORD.into(),
             },
         )
@@ -328,4 +329,29 @@ pub async fn page(client: &Client, url: String) -> String {
         .text()
         .await
         .expect("html")
+}
+
+/// The partner agency agency users of a test belong to (added on first use).
+pub fn test_agency(conn: &mut db::DbConnection) -> i64 {
+    use onward::db::schema::agencies;
+    if let Some(a) = onward::agencies::find_by_name(conn, "Test agency").expect("agency") {
+        return a.id;
+    }
+    let now = onward::db::now();
+    diesel::insert_into(agencies::table)
+        .values((
+            agencies::name.eq("Test agency"),
+            agencies::kind.eq("ngo"),
+            agencies::mailbox.eq("team@agency.test"),
+            agencies::language.eq("en"),
+            agencies::vetting_status.eq("vetted"),
+            agencies::created_at.eq(now),
+            agencies::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .expect("add agency");
+    onward::agencies::find_by_name(conn, "Test agency")
+        .expect("agency")
+        .expect("agency exists")
+        .id
 }

@@ -169,13 +169,25 @@ async fn reminders_go_out_at_8_in_lisbon_before_and_after_the_march_clock_change
     sweep_and_deliver(&f.ctx, at("2027-03-27T07:59:00Z"));
     assert_eq!(subjects(&f.sink).len(), 1, "not before 08:00 local");
     sweep_and_deliver(&f.ctx, at("2027-03-27T08:00:00Z"));
-    assert_eq!(subjects(&f.sink).len(), 2, "at 08:00 local (08:00 UTC in winter)");
+    assert_eq!(
+        subjects(&f.sink).len(),
+        2,
+        "at 08:00 local (08:00 UTC in winter)"
+    );
     assert!(subjects(&f.sink)[1].starts_with("Due in 28 days"));
 
     sweep_and_deliver(&f.ctx, at("2027-04-17T06:59:00Z"));
-    assert_eq!(subjects(&f.sink).len(), 2, "07:59 local in summer time: not yet");
+    assert_eq!(
+        subjects(&f.sink).len(),
+        2,
+        "07:59 local in summer time: not yet"
+    );
     sweep_and_deliver(&f.ctx, at("2027-04-17T07:00:00Z"));
-    assert_eq!(subjects(&f.sink).len(), 3, "08:00 local is 07:00 UTC in summer");
+    assert_eq!(
+        subjects(&f.sink).len(),
+        3,
+        "08:00 local is 07:00 UTC in summer"
+    );
     assert!(subjects(&f.sink)[2].starts_with("Due in 7 days"));
 }
 
@@ -208,7 +220,13 @@ async fn moving_the_release_date_replans_the_reminders() {
     )
     .unwrap();
     let plan_url = format!("/api/v1/participants/{}/exit-plan", f.participant_id);
-    let plan: Value = f.app.get(&f.coordinator, &plan_url).await.json().await.unwrap();
+    let plan: Value = f
+        .app
+        .get(&f.coordinator, &plan_url)
+        .await
+        .json()
+        .await
+        .unwrap();
     let version = plan["version"].to_string();
     let moved = f
         .app
@@ -221,7 +239,10 @@ async fn moving_the_release_date_replans_the_reminders() {
         .await;
     assert_eq!(moved.status(), StatusCode::OK);
     let moved: Value = moved.json().await.unwrap();
-    assert_eq!(moved["milestones"][0]["due_on"], "2027-07-01", "the milestone follows");
+    assert_eq!(
+        moved["milestones"][0]["due_on"], "2027-07-01",
+        "the milestone follows"
+    );
     // Nothing for the old date goes out. The new date's 84-day point (8 April) has passed, so
     // the agency hears of the new date at once; the later reminders come on their own days.
     sweep_and_deliver(&f.ctx, at("2027-05-04T09:30:00Z"));
@@ -246,9 +267,18 @@ async fn an_agency_without_a_sharing_basis_gets_no_email() {
     assert!(f.sink.messages().is_empty());
     // An agency user of that agency cannot reach the milestone either.
     let user = agency_user(&f);
-    let list: Value = f.app.get(&user, "/api/v1/milestones").await.json().await.unwrap();
+    let list: Value = f
+        .app
+        .get(&user, "/api/v1/milestones")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["total"], 0);
-    let one = f.app.get(&user, &format!("/api/v1/milestones/{}", f.milestone_id)).await;
+    let one = f
+        .app
+        .get(&user, &format!("/api/v1/milestones/{}", f.milestone_id))
+        .await;
     assert_eq!(one.status(), StatusCode::NOT_FOUND);
 }
 
@@ -257,7 +287,10 @@ async fn an_expired_sharing_basis_stops_the_emails() {
     let f = fixture("2027-06-01", true).await;
     let bases: Value = f
         .app
-        .get(&f.coordinator, &format!("/api/v1/participants/{}/sharing-bases", f.participant_id))
+        .get(
+            &f.coordinator,
+            &format!("/api/v1/participants/{}/sharing-bases", f.participant_id),
+        )
         .await
         .json()
         .await
@@ -283,7 +316,10 @@ async fn nothing_is_sent_for_a_withdrawn_plan_a_done_milestone_or_a_past_date() 
     let f = fixture("2027-06-01", true).await;
     let m: Value = f
         .app
-        .get(&f.coordinator, &format!("/api/v1/milestones/{}", f.milestone_id))
+        .get(
+            &f.coordinator,
+            &format!("/api/v1/milestones/{}", f.milestone_id),
+        )
         .await
         .json()
         .await
@@ -305,7 +341,13 @@ async fn nothing_is_sent_for_a_withdrawn_plan_a_done_milestone_or_a_past_date() 
     // Withdrawn plan.
     let f = fixture("2027-06-01", true).await;
     let plan_url = format!("/api/v1/participants/{}/exit-plan", f.participant_id);
-    let plan: Value = f.app.get(&f.coordinator, &plan_url).await.json().await.unwrap();
+    let plan: Value = f
+        .app
+        .get(&f.coordinator, &plan_url)
+        .await
+        .json()
+        .await
+        .unwrap();
     let resp = f
         .app
         .put_json(
@@ -340,7 +382,10 @@ async fn overdue_chasers_go_out_once_each_while_the_milestone_is_open() {
     )
     .await;
     for day in 1..=20 {
-        let now = at(&format!("{}T09:00:00Z", date("2027-06-01") + Duration::days(day)));
+        let now = at(&format!(
+            "{}T09:00:00Z",
+            date("2027-06-01") + Duration::days(day)
+        ));
         sweep_and_deliver(&f.ctx, now);
     }
     let mut got = subjects(&f.sink);
@@ -391,13 +436,22 @@ fn agency_user(f: &Fixture) -> TestUser {
 async fn an_agency_user_sees_and_updates_only_their_agencys_milestones() {
     let f = fixture("2027-06-01", true).await;
     let user = agency_user(&f);
-    let list: Value = f.app.get(&user, "/api/v1/milestones").await.json().await.unwrap();
+    let list: Value = f
+        .app
+        .get(&user, "/api/v1/milestones")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["case_reference"], "PT-2027-00001");
     // Not the plan, not the participant.
     let plan = f
         .app
-        .get(&user, &format!("/api/v1/participants/{}/exit-plan", f.participant_id))
+        .get(
+            &user,
+            &format!("/api/v1/participants/{}/exit-plan", f.participant_id),
+        )
         .await;
     assert_eq!(plan.status(), StatusCode::NOT_FOUND);
     // Status and note only; the due date they send is ignored.
@@ -452,7 +506,10 @@ async fn bad_plans_rules_and_agencies_are_refused_naming_the_field() {
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let mut fields = problem_fields(&resp.json().await.unwrap());
     fields.sort();
-    assert_eq!(fields, vec!["days_before", "milestone_kinds", "name", "recipients"]);
+    assert_eq!(
+        fields,
+        vec!["days_before", "milestone_kinds", "name", "recipients"]
+    );
 
     let resp = f
         .app
@@ -471,12 +528,18 @@ async fn bad_plans_rules_and_agencies_are_refused_naming_the_field() {
         .app
         .post_json(
             &f.coordinator,
-            &format!("/api/v1/participants/{}/exit-plan/milestones", f.participant_id),
+            &format!(
+                "/api/v1/participants/{}/exit-plan/milestones",
+                f.participant_id
+            ),
             &json!({"kind": "bank_account", "due_date": "2027-02-30"}),
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem_fields(&resp.json().await.unwrap()), vec!["due_date"]);
+    assert_eq!(
+        problem_fields(&resp.json().await.unwrap()),
+        vec!["due_date"]
+    );
 
     let again = f
         .app
@@ -486,7 +549,11 @@ async fn bad_plans_rules_and_agencies_are_refused_naming_the_field() {
             &json!({"target_release_date": "2027-01-01", "release_type": "parole"}),
         )
         .await;
-    assert_eq!(again.status(), StatusCode::CONFLICT, "one plan per participant");
+    assert_eq!(
+        again.status(),
+        StatusCode::CONFLICT,
+        "one plan per participant"
+    );
     // Only admins define rules and agencies.
     let resp = f
         .app
@@ -537,21 +604,30 @@ async fn a_plan_from_a_template_has_every_milestone_and_its_planned_reminders() 
     )
     .await;
     let milestones = plan["milestones"].as_array().unwrap();
-    assert_eq!(milestones.len(), template["milestones"].as_array().unwrap().len());
+    assert_eq!(
+        milestones.len(),
+        template["milestones"].as_array().unwrap().len()
+    );
     assert_eq!(plan["pathways"].as_array().unwrap().len(), 8);
     let housing = milestones
         .iter()
         .find(|m| m["kind"] == "accommodation_confirmed")
         .unwrap();
     assert_eq!(housing["due_on"], "2027-05-04", "28 days before release");
-    assert_eq!(housing["agency_name"], "Lisbon Housing", "the housing agency with a basis");
+    assert_eq!(
+        housing["agency_name"], "Lisbon Housing",
+        "the housing agency with a basis"
+    );
     let planned: Vec<&str> = housing["reminders"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["on"].as_str().unwrap())
         .collect();
-    assert_eq!(planned, vec!["2027-02-09", "2027-03-09", "2027-04-06", "2027-04-27"]);
+    assert_eq!(
+        planned,
+        vec!["2027-02-09", "2027-03-09", "2027-04-06", "2027-04-27"]
+    );
 }
 
 #[actix_web::test]
@@ -563,10 +639,19 @@ async fn a_slot_runs_once_and_every_run_is_recorded() {
     let second = jobs::run(&f.ctx, JobName::ReminderSweep, "2027-05-25T09:00Z", now).unwrap();
     assert_eq!(second, Outcome::Skipped);
     jobs::run(&f.ctx, JobName::OutboxDelivery, "2027-05-25T09:00Z", now).unwrap();
-    let runs: Value = f.app.get(&f.admin, "/api/v1/jobs").await.json().await.unwrap();
+    let runs: Value = f
+        .app
+        .get(&f.admin, "/api/v1/jobs")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(runs["total"], 2, "{runs}");
     assert_eq!(runs["items"][0]["job"], "outbox-delivery");
-    assert_eq!(runs["items"][0]["counts"], r#"{"failed":0,"retrying":0,"sent":1}"#);
+    assert_eq!(
+        runs["items"][0]["counts"],
+        r#"{"failed":0,"retrying":0,"sent":1}"#
+    );
     assert_eq!(runs["items"][1]["job"], "reminder-sweep");
     assert_eq!(runs["items"][1]["outcome"], "succeeded");
     let forbidden = f.app.get(&f.coordinator, "/api/v1/jobs").await;
@@ -581,11 +666,19 @@ async fn smtp_refusing_for_a_while_is_retried_and_delivered_once() {
     sweep_and_deliver(&f.ctx, now);
     assert!(f.sink.messages().is_empty());
     // Backing off: a second attempt straight away is not made.
-    let counts = onward::outbox::deliver_due(&mut f.app.conn(), &f.ctx.mailer, "a", now.naive_utc(), 10).unwrap();
+    let counts =
+        onward::outbox::deliver_due(&mut f.app.conn(), &f.ctx.mailer, "a", now.naive_utc(), 10)
+            .unwrap();
     assert!(counts.is_empty(), "{counts:?}");
     f.sink.set_mode(Mode::Accept);
     let later = now + Duration::minutes(2);
-    jobs::run(&f.ctx, JobName::OutboxDelivery, &jobs::slot_of(later), later).unwrap();
+    jobs::run(
+        &f.ctx,
+        JobName::OutboxDelivery,
+        &jobs::slot_of(later),
+        later,
+    )
+    .unwrap();
     assert_eq!(f.sink.messages().len(), 1);
     let again = now + Duration::hours(3);
     sweep_and_deliver(&f.ctx, again);
@@ -606,7 +699,10 @@ async fn a_permanent_failure_is_visible_to_admins_and_can_be_retried() {
         .unwrap();
     assert_eq!(failed["total"], 1);
     let line = &failed["items"][0];
-    assert!(line["last_error"].as_str().unwrap().contains("550"), "{line}");
+    assert!(
+        line["last_error"].as_str().unwrap().contains("550"),
+        "{line}"
+    );
     let id = line["id"].as_i64().unwrap();
     // The admin's outbox page lists it with a retry button.
     let (client, _) = f.app.login(&f.admin.email, PASSWORD).await;
@@ -617,11 +713,22 @@ async fn a_permanent_failure_is_visible_to_admins_and_can_be_retried() {
     f.sink.set_mode(Mode::Accept);
     let resp = f
         .app
-        .post_json(&f.admin, &format!("/api/v1/notifications/{id}/retry"), &json!({}))
+        .post_json(
+            &f.admin,
+            &format!("/api/v1/notifications/{id}/retry"),
+            &json!({}),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     let now = at("2027-05-25T10:00:00Z");
-    onward::outbox::deliver_due(&mut f.app.conn(), &f.ctx.mailer, "a", onward::db::now().max(now.naive_utc()), 10).unwrap();
+    onward::outbox::deliver_due(
+        &mut f.app.conn(),
+        &f.ctx.mailer,
+        "a",
+        onward::db::now().max(now.naive_utc()),
+        10,
+    )
+    .unwrap();
     assert_eq!(f.sink.messages().len(), 1);
 }
 
@@ -631,14 +738,36 @@ async fn a_delivery_that_died_after_claiming_is_completed_once_its_lease_expires
     let now = at("2027-05-25T09:00:00Z");
     jobs::run(&f.ctx, JobName::ReminderSweep, &jobs::slot_of(now), now).unwrap();
     // An instance claims the email and dies before sending it.
-    let claimed = onward::outbox::claim(&mut f.app.conn(), "dead-instance", now.naive_utc(), 10).unwrap();
+    let claimed =
+        onward::outbox::claim(&mut f.app.conn(), "dead-instance", now.naive_utc(), 10).unwrap();
     assert_eq!(claimed.len(), 1);
     let soon = now + Duration::seconds(30);
-    onward::outbox::deliver_due(&mut f.app.conn(), &f.ctx.mailer, "survivor", soon.naive_utc(), 10).unwrap();
+    onward::outbox::deliver_due(
+        &mut f.app.conn(),
+        &f.ctx.mailer,
+        "survivor",
+        soon.naive_utc(),
+        10,
+    )
+    .unwrap();
     assert!(f.sink.messages().is_empty(), "the lease still holds");
     let later = now + onward::outbox::LEASE + Duration::seconds(1);
-    onward::outbox::deliver_due(&mut f.app.conn(), &f.ctx.mailer, "survivor", later.naive_utc(), 10).unwrap();
-    onward::outbox::deliver_due(&mut f.app.conn(), &f.ctx.mailer, "survivor", (later + Duration::hours(1)).naive_utc(), 10).unwrap();
+    onward::outbox::deliver_due(
+        &mut f.app.conn(),
+        &f.ctx.mailer,
+        "survivor",
+        later.naive_utc(),
+        10,
+    )
+    .unwrap();
+    onward::outbox::deliver_due(
+        &mut f.app.conn(),
+        &f.ctx.mailer,
+        "survivor",
+        (later + Duration::hours(1)).naive_utc(),
+        10,
+    )
+    .unwrap();
     assert_eq!(f.sink.messages().len(), 1);
 }
 
@@ -650,13 +779,24 @@ async fn two_instances_sweeping_and_delivering_together_send_every_email_once() 
     for n in 2..=41 {
         let p = f
             .app
-            .participant(&f.coordinator, participant_body(&format!("PT-2027-{n:05}"), site))
+            .participant(
+                &f.coordinator,
+                participant_body(&format!("PT-2027-{n:05}"), site),
+            )
             .await;
         let pid = p["id"].as_i64().unwrap();
         created(f.app.post_json(&f.coordinator, &format!("/api/v1/participants/{pid}/sharing-bases"),
             &json!({"agency_id": f.agency_id, "legal_basis": "Consent", "valid_from": "2026-01-01"})).await).await;
-        created(f.app.post_json(&f.coordinator, &format!("/api/v1/participants/{pid}/exit-plan"),
-            &json!({"target_release_date": "2027-06-01", "release_type": "parole"})).await).await;
+        created(
+            f.app
+                .post_json(
+                    &f.coordinator,
+                    &format!("/api/v1/participants/{pid}/exit-plan"),
+                    &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+                )
+                .await,
+        )
+        .await;
         created(f.app.post_json(&f.coordinator, &format!("/api/v1/participants/{pid}/exit-plan/milestones"),
             &json!({"kind": "accommodation_confirmed", "offset_days": 0, "responsible_agency_id": f.agency_id})).await).await;
     }
@@ -684,7 +824,10 @@ async fn two_instances_sweeping_and_delivering_together_send_every_email_once() 
     tb.join().unwrap();
     let messages = f.sink.messages();
     assert_eq!(messages.len(), 41);
-    let mut ids: Vec<String> = messages.iter().map(|m| m.header("Message-ID").unwrap()).collect();
+    let mut ids: Vec<String> = messages
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 41, "every email once");
@@ -700,7 +843,10 @@ async fn the_participants_page_lists_every_email_without_its_body_for_non_admins
     sweep_and_deliver(&f.ctx, at("2027-05-25T09:00:00Z"));
     let lines: Value = f
         .app
-        .get(&f.coordinator, &format!("/api/v1/participants/{}/notifications", f.participant_id))
+        .get(
+            &f.coordinator,
+            &format!("/api/v1/participants/{}/notifications", f.participant_id),
+        )
         .await
         .json()
         .await
@@ -709,16 +855,26 @@ async fn the_participants_page_lists_every_email_without_its_body_for_non_admins
     assert_eq!(lines[0]["status"], "sent");
     assert!(lines[0].get("body_text").is_none());
     let (client, _) = f.app.login(&f.coordinator.email, PASSWORD).await;
-    let html = page(&client, f.app.url(&format!("/participants/{}", f.participant_id))).await;
+    let html = page(
+        &client,
+        f.app.url(&format!("/participants/{}", f.participant_id)),
+    )
+    .await;
     let emails = text_of(&html, "#emails").expect("an emails section");
     assert!(emails.contains("housing@agency.test"), "{emails}");
     assert!(emails.contains("Due in 7 days"), "{emails}");
-    assert!(!html.contains("Open it in Onward"), "no body for coordinators");
+    assert!(
+        !html.contains("Open it in Onward"),
+        "no body for coordinators"
+    );
     // The agency user cannot see the participant's emails.
     let user = agency_user(&f);
     let resp = f
         .app
-        .get(&user, &format!("/api/v1/participants/{}/notifications", f.participant_id))
+        .get(
+            &user,
+            &format!("/api/v1/participants/{}/notifications", f.participant_id),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
@@ -741,8 +897,20 @@ async fn a_digest_rule_sends_one_email_a_day_per_recipient() {
     sweep_and_deliver(&f.ctx, now);
     jobs::run(&f.ctx, JobName::DailyDigest, &jobs::slot_of(now), now).unwrap();
     jobs::run(&f.ctx, JobName::OutboxDelivery, "d2", now).unwrap();
-    jobs::run(&f.ctx, JobName::DailyDigest, "again", now + Duration::hours(1)).unwrap();
-    jobs::run(&f.ctx, JobName::OutboxDelivery, "d3", now + Duration::hours(1)).unwrap();
+    jobs::run(
+        &f.ctx,
+        JobName::DailyDigest,
+        "again",
+        now + Duration::hours(1),
+    )
+    .unwrap();
+    jobs::run(
+        &f.ctx,
+        JobName::OutboxDelivery,
+        "d3",
+        now + Duration::hours(1),
+    )
+    .unwrap();
     let to_officer: Vec<_> = f
         .sink
         .messages()
@@ -750,19 +918,33 @@ async fn a_digest_rule_sends_one_email_a_day_per_recipient() {
         .filter(|m| m.to == vec![f.probation.email.clone()])
         .collect();
     assert_eq!(to_officer.len(), 1, "one digest");
-    assert!(to_officer[0].subject().contains("2 reminders"), "{}", to_officer[0].subject());
-    assert!(to_officer[0].data.contains("Release in 7 days"), "{}", to_officer[0].data);
+    assert!(
+        to_officer[0].subject().contains("2 reminders"),
+        "{}",
+        to_officer[0].subject()
+    );
+    assert!(
+        to_officer[0].data.contains("Release in 7 days"),
+        "{}",
+        to_officer[0].data
+    );
 }
 
 /// Read one stored snapshot, or write it when `ONWARD_UPDATE_SNAPSHOTS` is set.
 fn snapshot(name: &str, actual: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
     if std::env::var("ONWARD_UPDATE_SNAPSHOTS").is_ok() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("no snapshot {}; run with ONWARD_UPDATE_SNAPSHOTS=1", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}; run with ONWARD_UPDATE_SNAPSHOTS=1",
+            path.display()
+        )
+    });
     assert_eq!(actual, expected, "snapshot {name} differs");
 }
 
@@ -788,18 +970,31 @@ fn emails_render_in_english_and_russian_without_names_unless_the_mailbox_is_secu
         ..plain.clone()
     };
     for lang in ["en", "ru"] {
-        for kind in ["milestone_reminder", "milestone_overdue", "release_reminder"] {
+        for kind in [
+            "milestone_reminder",
+            "milestone_overdue",
+            "release_reminder",
+        ] {
             let r = render(kind, lang, &plain).unwrap();
             assert!(!r.text.contains("Azamat") && !r.html.contains("Azamat"));
             assert!(r.text.contains("PT-2027-00001") && r.html.contains("PT-2027-00001"));
-            assert!(r.text.contains("2027-06-01") && r.text.contains("https://onward.example.org/milestones/7"));
-            snapshot(&format!("{kind}.{lang}.txt"), &format!("Subject: {}\n\n{}", r.subject, r.text));
+            assert!(
+                r.text.contains("2027-06-01")
+                    && r.text.contains("https://onward.example.org/milestones/7")
+            );
+            snapshot(
+                &format!("{kind}.{lang}.txt"),
+                &format!("Subject: {}\n\n{}", r.subject, r.text),
+            );
             snapshot(&format!("{kind}.{lang}.html"), &r.html);
             let s = render(kind, lang, &secure).unwrap();
             assert!(s.text.contains("Azamat Sultanov") && s.html.contains("Azamat Sultanov"));
         }
     }
-    assert!(render("milestone_reminder", "ru", &plain).unwrap().subject.starts_with("Срок через 28 дн."));
+    assert!(render("milestone_reminder", "ru", &plain)
+        .unwrap()
+        .subject
+        .starts_with("Срок через 28 дн."));
     // HTML is escaped in the HTML part, not in the text part.
     let tricky = EmailContext {
         what: "Flat <b>&</b> deposit".into(),
@@ -823,5 +1018,8 @@ async fn a_sent_email_is_multipart_text_and_html_with_the_rows_message_id() {
         .first(&mut *f.app.conn())
         .unwrap();
     assert_eq!(m.header("Message-ID").unwrap(), stored);
-    assert!(!m.data.contains("Azamat"), "no names to a mailbox that is not secure");
+    assert!(
+        !m.data.contains("Azamat"),
+        "no names to a mailbox that is not secure"
+    );
 }
