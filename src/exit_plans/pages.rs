@@ -66,7 +66,7 @@ fn timeline(plan: &PlanView) -> Vec<Value> {
                 json!({
                     "id": m.milestone.id,
                     "date": m.milestone.due_on,
-                    "title": m.milestone.title,
+                    "what": m.milestone.title,
                     "offset": m.milestone.offset_days,
                     "agency_name": m.agency_name,
                     "status_key": format!("milestone-status-{}", m.milestone.status),

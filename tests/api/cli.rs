@@ -425,3 +425,61 @@ async fn a_fresh_installation_gets_its_sites_and_first_admin_from_the_command_li
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn run_job(database_url: &str, outbox: &std::path::Path, job: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_onward"))
+        .args(["jobs", "run", job])
+        .env("DATABASE_URL", database_url)
+        .env("ONWARD_CONFIG", "/nonexistent")
+        .env("ONWARD_OUTBOX_DIR", outbox)
+        .env_remove("ONWARD_SMTP_URL")
+        .output()
+        .unwrap()
+}
+
+fn eml_files(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".eml"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[actix_web::test]
+async fn with_the_demo_and_no_smtp_a_sweep_writes_the_due_reminders_as_eml_files_once() {
+    let app = spawn_app().await;
+    serve_demo(&app.database_url);
+    let outbox = tempdir::TempDir::new();
+    for job in ["reminder-sweep", "daily-digest", "outbox-delivery"] {
+        let out = run_job(&app.database_url, &outbox.0, job);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let first = eml_files(&outbox.0);
+    assert!(first.len() > 5, "the demo has reminders due: {first:?}");
+    // Running everything again sends nothing new.
+    for job in ["reminder-sweep", "daily-digest", "outbox-delivery"] {
+        assert!(run_job(&app.database_url, &outbox.0, job).status.success());
+    }
+    assert_eq!(eml_files(&outbox.0).len(), first.len());
+    // Russian for the Bishkek agencies, with the case reference and no names (not secure).
+    let mut russian = 0;
+    for name in &first {
+        let text = std::fs::read_to_string(outbox.0.join(name)).unwrap();
+        assert!(text.contains("Message-ID: <onward."), "{text}");
+        if text.contains("To: housing.team@bishkek.example") {
+            russian += 1;
+            assert!(text.contains("KG-2026-"), "{text}");
+        }
+    }
+    assert!(russian > 0, "the Bishkek housing office got reminders");
+    let bad = run_job(&app.database_url, &outbox.0, "nonsense");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("reminder-sweep"));
+}

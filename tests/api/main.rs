@@ -10,6 +10,7 @@ mod delivery_pages;
 mod helpers;
 mod operations;
 mod participants;
+mod plan_pages;
 mod programmes;
 mod reminders;
 mod smtp;
