@@ -411,3 +411,92 @@ async fn a_coordinator_sets_up_a_cohort_enrols_three_and_takes_a_register_by_key
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
+
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver; run by .ci/run"]
+async fn a_coordinator_builds_an_exit_plan_from_a_template_and_sees_the_planned_reminders() {
+    let app = spawn_app().await;
+    let site = app.site("PT-LIS", "Europe/Lisbon");
+    let admin = app.user(Role::Admin, None);
+    let coordinator = app.user(Role::Coordinator, Some("PT-LIS"));
+    {
+        let mut conn = app.conn();
+        onward::reminders::ensure_defaults(&mut conn).unwrap();
+        onward::exit_plans::ensure_default_template(&mut conn).unwrap();
+    }
+    let agency: serde_json::Value = app
+        .post_json(
+            &admin,
+            "/api/v1/agencies",
+            &json!({"name": "Lisbon Housing", "kind": "housing", "mailbox": "housing@agency.test",
+                    "vetting_status": "vetted"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = app
+        .participant(&coordinator, participant_body("PT-2027-00001", site))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let resp = app
+        .post_json(
+            &coordinator,
+            &format!("/api/v1/participants/{id}/sharing-bases"),
+            &json!({"agency_id": agency["id"], "legal_basis": "Consent", "valid_from": "2026-01-01"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+
+    let (_driver, c, profile) = chromium().await;
+    c.goto(&app.url("/login")).await.unwrap();
+    fill_login(&c, &coordinator.email).await;
+    click_and_load(&c, Locator::Css("form[action='/login'] button")).await;
+    c.goto(&app.url(&format!("/participants/{id}")))
+        .await
+        .unwrap();
+    click_and_load(&c, Locator::LinkText("Exit plan")).await;
+    assert!(text(&c, "main").await.contains("There is no exit plan yet"));
+    // The date field's typing order depends on the browser's locale: set it as a user's
+    // date picker would.
+    c.execute(
+        "document.getElementById('p-date').value = arguments[0]",
+        vec![json!("2027-06-01")],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Css("#p-type option[value=parole]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::XPath(
+        "//select[@id='p-template']/option[normalize-space()='Standard pre-release plan']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    screenshot(&c, "10-plan-form").await;
+    click_and_load(&c, Locator::Css("#create-plan + form button[type=submit]")).await;
+    let timeline = text(&c, "ol.timeline").await;
+    assert!(
+        timeline.contains("Risk review before release"),
+        "{timeline}"
+    );
+    assert!(
+        timeline.contains("Accommodation confirmed · Lisbon Housing"),
+        "the housing milestone went to the agency with a basis: {timeline}"
+    );
+    assert!(timeline.contains("Release date"), "{timeline}");
+    assert!(
+        timeline.contains("28 days before → responsible agency, probation officer · planned"),
+        "{timeline}"
+    );
+    screenshot(&c, "11-plan-timeline").await;
+    c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}

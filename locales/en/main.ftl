@@ -524,3 +524,4 @@ nav-rules = Reminder rules
 nav-jobs = Jobs
 nav-outbox = Outbox
 nav-prefs = Email preferences
+reminder-state-due = due now (goes out at the next sweep)

@@ -373,7 +373,8 @@ pub struct PlannedReminder {
     /// Days before (negative: after) the milestone's date.
     pub days_before: i32,
     pub recipients: Vec<String>,
-    /// `planned`, `sent` (or queued), or `not_sent` (superseded, cancelled or no longer due).
+    /// `planned`, `due` (goes out at the next sweep), `sent` (or queued), or `not_sent`
+    /// (superseded, cancelled or no longer due).
     pub state: String,
 }
 
@@ -441,6 +442,19 @@ impl Planner {
             }
         }
         out.sort_by_key(|p| p.on);
+        // The latest point already reached and not yet sent goes out at the next sweep (the
+        // sweep catches up a missed day); earlier unsent points are superseded by it.
+        if open {
+            let before = m.due_on >= today;
+            if let Some(p) = out
+                .iter_mut()
+                .filter(|p| p.on <= today && (p.days_before >= 0) == before)
+                .next_back()
+                .filter(|p| p.state == "not_sent")
+            {
+                p.state = "due".into();
+            }
+        }
         Ok(out)
     }
 }

@@ -1023,3 +1023,46 @@ async fn a_sent_email_is_multipart_text_and_html_with_the_rows_message_id() {
         "no names to a mailbox that is not secure"
     );
 }
+
+#[actix_web::test]
+async fn the_timeline_marks_a_reached_reminder_due_and_earlier_ones_superseded() {
+    let f = fixture("2027-06-01", true).await;
+    let due = (Utc::now().date_naive() + Duration::days(10)).to_string();
+    let m = created(
+        f.app
+            .post_json(
+                &f.coordinator,
+                &format!("/api/v1/participants/{}/exit-plan/milestones", f.participant_id),
+                &json!({"kind": "accommodation_confirmed", "due_date": due, "responsible_agency_id": f.agency_id}),
+            )
+            .await,
+    )
+    .await;
+    let view: Value = f
+        .app
+        .get(&f.coordinator, &format!("/api/v1/milestones/{}", m["id"]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let states: Vec<(i64, &str)> = view["reminders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["days_before"].as_i64().unwrap(),
+                r["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            (84, "not_sent"),
+            (56, "not_sent"),
+            (28, "due"),
+            (7, "planned")
+        ]
+    );
+}
