@@ -223,7 +223,8 @@ pub fn list(conn: &mut DbConnection, actor: &Actor, q: &str) -> Result<Vec<Agenc
         _ => return Err(AgencyError::Forbidden),
     }
     if !q.trim().is_empty() {
-        query = query.filter(agencies::name.like(db::like_pattern(q.trim())).escape('\\'));
+        let pattern = db::like_pattern(&q.trim().to_lowercase());
+        query = query.filter(db::lower(agencies::name).like(pattern).escape('\\'));
     }
     Ok(query
         .order(agencies::name.asc())

@@ -639,7 +639,7 @@ async fn save_milestone(
     let id = path.into_inner();
     let result = match (form.input(), opt_number::<i32>(&form.version)) {
         (Err(e), _) => Err(PlanError::Invalid(e)),
-        (_, Err(())) => {
+        (_, Err(_)) => {
             let mut e = FieldErrors::default();
             e.add("version", "error-number");
             Err(PlanError::Invalid(e))

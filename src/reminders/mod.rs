@@ -412,7 +412,7 @@ impl Planner {
             let leads = rule
                 .days_before
                 .iter()
-                .map(|d| *d)
+                .copied()
                 .chain(rule.days_after.iter().map(|d| -*d));
             for lead in leads {
                 let on = m.due_on - Duration::days(lead.into());
@@ -448,8 +448,7 @@ impl Planner {
             let before = m.due_on >= today;
             if let Some(p) = out
                 .iter_mut()
-                .filter(|p| p.on <= today && (p.days_before >= 0) == before)
-                .next_back()
+                .rfind(|p| p.on <= today && (p.days_before >= 0) == before)
                 .filter(|p| p.state == "not_sent")
             {
                 p.state = "due".into();

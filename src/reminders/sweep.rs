@@ -120,6 +120,9 @@ struct StaffUser {
     language: String,
 }
 
+/// When a sharing basis holds: from, until (open-ended when empty).
+type Spans = Vec<(NaiveDate, Option<NaiveDate>)>;
+
 /// Everything the sweep looks up, loaded in a few queries rather than per item.
 struct Lookup {
     zones: HashMap<i64, Tz>,
@@ -127,7 +130,7 @@ struct Lookup {
     coordinators: HashMap<i64, Vec<i64>>,
     mentors: HashMap<i64, Vec<i64>>,
     agencies: HashMap<i64, Agency>,
-    bases: HashMap<(i64, i64), Vec<(NaiveDate, Option<NaiveDate>)>>,
+    bases: HashMap<(i64, i64), Spans>,
     opted_out: HashSet<(i64, String)>,
 }
 
@@ -375,6 +378,18 @@ fn reminder_row(
 }
 
 #[derive(Queryable)]
+struct ReleaseRow {
+    plan_id: i64,
+    participant_id: i64,
+    due_on: NaiveDate,
+    site_id: i64,
+    case_reference: String,
+    given_name: String,
+    family_name: String,
+    probation_officer_id: Option<i64>,
+}
+
+#[derive(Queryable)]
 struct ItemRow {
     milestone_id: i64,
     plan_id: i64,
@@ -432,16 +447,7 @@ fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<V
             probation_officer_id: r.probation_officer_id,
         })
         .collect();
-    let releases: Vec<(
-        i64,
-        i64,
-        NaiveDate,
-        i64,
-        String,
-        String,
-        String,
-        Option<i64>,
-    )> = exit_plans::table
+    let releases: Vec<ReleaseRow> = exit_plans::table
         .inner_join(participants::table)
         .filter(exit_plans::target_release_date.between(lo, hi))
         .filter(exit_plans::status.eq("active"))
@@ -458,21 +464,19 @@ fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<V
         ))
         .load(conn)?;
     let release_title = crate::i18n::t(&crate::i18n::DEFAULT_LANG, "milestone-release");
-    items.extend(releases.into_iter().map(
-        |(plan_id, participant_id, due_on, site_id, case_reference, given, family, po)| Item {
-            milestone_id: None,
-            plan_id,
-            participant_id,
-            kind: RELEASE_KIND.into(),
-            title: release_title.clone(),
-            due_on,
-            agency_id: None,
-            site_id,
-            case_reference,
-            full_name: format!("{given} {family}"),
-            probation_officer_id: po,
-        },
-    ));
+    items.extend(releases.into_iter().map(|r| Item {
+        milestone_id: None,
+        plan_id: r.plan_id,
+        participant_id: r.participant_id,
+        kind: RELEASE_KIND.into(),
+        title: release_title.clone(),
+        due_on: r.due_on,
+        agency_id: None,
+        site_id: r.site_id,
+        case_reference: r.case_reference,
+        full_name: format!("{} {}", r.given_name, r.family_name),
+        probation_officer_id: r.probation_officer_id,
+    }));
     Ok(items)
 }
 
@@ -511,7 +515,7 @@ fn load_lookup(conn: &mut DbConnection, zones: HashMap<i64, Tz>) -> Result<Looku
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
-    let mut bases: HashMap<(i64, i64), Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
+    let mut bases: HashMap<(i64, i64), Spans> = HashMap::new();
     for (p, a, from, until) in sharing_bases::table
         .select((
             sharing_bases::participant_id,

@@ -58,10 +58,14 @@ pub fn error_map(
         .collect()
 }
 
+/// A form field that should hold a number but does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotANumber;
+
 /// A number typed into a form: empty is `None`; anything else must parse.
-pub fn opt_number<T: std::str::FromStr>(raw: &Option<String>) -> Result<Option<T>, ()> {
+pub fn opt_number<T: std::str::FromStr>(raw: &Option<String>) -> Result<Option<T>, NotANumber> {
     match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| ()),
+        Some(s) => s.parse().map(Some).map_err(|_| NotANumber),
     }
 }

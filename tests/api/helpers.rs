@@ -44,6 +44,20 @@ pub fn postgres_base() -> Option<String> {
     std::env::var("ONWARD_TEST_POSTGRES_URL")
         .ok()
         .filter(|s| !s.is_empty())
+        .map(|url| without_tls(&url))
+}
+
+/// Tests talk to a local server: without TLS unless the URL asks for it. (With TLS, OpenSSL's
+/// clean-up at process exit can run while a pool thread still holds a TLS connection, which
+/// aborted the test binary once after every test had passed.)
+fn without_tls(url: &str) -> String {
+    if url.contains("sslmode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&sslmode=disable")
+    } else {
+        format!("{url}?sslmode=disable")
+    }
 }
 
 fn with_database(base: &str, name: &str) -> String {
