@@ -84,6 +84,12 @@ impl Config {
                 reason: e.to_string(),
             })?,
         };
+        // Links are joined onto it: without a trailing slash its last segment would be lost.
+        let mut public_url = public_url;
+        if !public_url.path().ends_with('/') {
+            let path = format!("{}/", public_url.path());
+            public_url.set_path(&path);
+        }
         let log_format = match get("ONWARD_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,

@@ -152,6 +152,7 @@ pub struct SharingBasis {
     pub valid_from: NaiveDate,
     /// Open-ended when empty.
     pub valid_until: Option<NaiveDate>,
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -331,6 +332,7 @@ pub fn update(
                 agencies::updated_at.eq(now()),
             ))
             .execute(conn)?;
+        crate::outbox::cancel_stale_for_agency(conn, id)?;
         audit::record(
             conn,
             who,
@@ -368,6 +370,7 @@ fn editable_participant(
 pub fn bases_of(
     conn: &mut DbConnection,
     actor: &Actor,
+    who: &Who,
     participant_id: i64,
 ) -> Result<Vec<SharingBasis>, AgencyError> {
     let seen: Option<i64> = participant_access::visible_to(actor)
@@ -376,11 +379,23 @@ pub fn bases_of(
         .first(conn)
         .optional()?;
     seen.ok_or(AgencyError::NotFound)?;
-    Ok(sharing_bases::table
+    let bases = sharing_bases::table
         .filter(sharing_bases::participant_id.eq(participant_id))
         .order(sharing_bases::valid_from.desc())
         .select(SharingBasis::as_select())
-        .load(conn)?)
+        .load(conn)?;
+    audit::record(
+        conn,
+        who,
+        Event {
+            action: "sharing_basis.read",
+            entity_type: "participant",
+            entity_id: Some(participant_id.to_string()),
+            participant_id: Some(participant_id),
+            detail: None,
+        },
+    )?;
+    Ok(bases)
 }
 
 fn validate_basis(
@@ -459,8 +474,10 @@ pub fn update_basis(
     actor: &Actor,
     who: &Who,
     id: i64,
+    version: Option<i32>,
     input: &SharingBasisInput,
 ) -> Result<SharingBasis, AgencyError> {
+    let version = version.ok_or(AgencyError::VersionRequired)?;
     db::write_transaction(conn, |conn| {
         let current: SharingBasis = sharing_bases::table
             .find(id)
@@ -469,6 +486,9 @@ pub fn update_basis(
             .optional()?
             .ok_or(AgencyError::NotFound)?;
         editable_participant(conn, actor, current.participant_id)?;
+        if current.version != version {
+            return Err(AgencyError::Stale);
+        }
         let mut input = input.clone();
         input.agency_id = Some(current.agency_id);
         let (_, legal_basis, valid_from, valid_until) =
@@ -478,8 +498,11 @@ pub fn update_basis(
                 sharing_bases::legal_basis.eq(legal_basis),
                 sharing_bases::valid_from.eq(valid_from),
                 sharing_bases::valid_until.eq(valid_until),
+                sharing_bases::version.eq(version + 1),
             ))
             .execute(conn)?;
+        // Emails queued for this agency about this person stop if the basis no longer holds.
+        crate::outbox::cancel_stale_for_participant(conn, current.participant_id)?;
         audit::record(
             conn,
             who,

@@ -134,13 +134,13 @@ async fn list_page(
     render(&state, &actor.0, None, blank, &[], StatusCode::OK).await
 }
 
-fn form_errors(e: AgencyError) -> Result<Vec<FieldError>, PageError> {
+fn form_errors(e: AgencyError) -> Result<(StatusCode, Vec<FieldError>), PageError> {
     match e {
-        AgencyError::Invalid(errors) => Ok(errors.0),
+        AgencyError::Invalid(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors.0)),
         AgencyError::Stale => {
             let mut errors = FieldErrors::default();
             errors.add("version", "problem-stale-simple");
-            Ok(errors.0)
+            Ok((StatusCode::CONFLICT, errors.0))
         }
         other => Err(Problem::from(other).into()),
     }
@@ -161,16 +161,8 @@ async fn create_page(
     {
         Ok(agency) => Ok(redirect(&format!("/agencies/{}", agency.id))),
         Err(e) => {
-            let errors = form_errors(e)?;
-            render(
-                &state,
-                &actor.0,
-                None,
-                json!(form),
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let (status, errors) = form_errors(e)?;
+            render(&state, &actor.0, None, json!(form), &errors, status).await
         }
     }
 }
@@ -216,16 +208,8 @@ async fn update_page(
     {
         Ok(_) => Ok(redirect(&format!("/agencies/{id}"))),
         Err(e) => {
-            let errors = form_errors(e)?;
-            render(
-                &state,
-                &actor.0,
-                Some(id),
-                json!(form),
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let (status, errors) = form_errors(e)?;
+            render(&state, &actor.0, Some(id), json!(form), &errors, status).await
         }
     }
 }

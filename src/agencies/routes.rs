@@ -103,11 +103,13 @@ async fn update_agency(
 async fn list_bases(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
+    meta: RequestMeta,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    let who = Who::actor(&actor, &meta);
     let list = state
-        .db(move |conn| area::bases_of(conn, &actor, id))
+        .db(move |conn| area::bases_of(conn, &actor, &who, id))
         .await?;
     Ok(HttpResponse::Ok().json(list))
 }
@@ -132,22 +134,28 @@ async fn add_basis(
     Ok(HttpResponse::Created().json(b))
 }
 
-#[utoipa::path(tag = "agencies", params(("id" = i64, Path, description = "Sharing basis")), request_body = SharingBasisInput, responses(
-    (status = 200, description = "Updated", body = SharingBasis),
+#[utoipa::path(tag = "agencies", params(("id" = i64, Path, description = "Sharing basis"), ("If-Match" = String, Header, description = "The version you read")), request_body = SharingBasisInput, responses(
+    (status = 200, description = "Updated; emails queued for the agency stop if the basis no longer holds", body = SharingBasis),
+    (status = 409, description = "Changed by someone else since you read it"),
     (status = 422, description = "Invalid fields, each named"),
+    (status = 428, description = "No If-Match given"),
 ))]
 #[put("/sharing-bases/{id}")]
 async fn update_basis(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
     meta: RequestMeta,
+    req: HttpRequest,
     path: web::Path<i64>,
     body: ApiJson<SharingBasisInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    let version = crate::web::if_match(&req)?;
     let who = Who::actor(&actor, &meta);
     let b = state
-        .db(move |conn| area::update_basis(conn, &actor, &who, id, &body.0))
+        .db(move |conn| area::update_basis(conn, &actor, &who, id, version, &body.0))
         .await?;
-    Ok(HttpResponse::Ok().json(b))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", format!("\"{}\"", b.version)))
+        .json(b))
 }

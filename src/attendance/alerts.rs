@@ -233,6 +233,9 @@ pub fn acknowledge(
     })
 }
 
+/// participant, case reference, site, probation officer, cohort name, streak, restricted.
+type AlertFacts = (i64, String, i64, Option<i64>, String, i32, bool);
+
 /// Queue one email per new alert to each of the site's coordinators and the participant's
 /// probation officer (unless they opted out of absence alerts), and mark the alert notified in
 /// the same transaction. Names never go into these emails.
@@ -246,24 +249,33 @@ pub fn notify(
     let mut queued = 0;
     for alert_id in waiting {
         queued += conn.transaction::<_, DbError, _>(|conn| {
-            let row: Option<(i64, String, i64, Option<i64>, String, i32)> = absence_alerts::table
-                .inner_join(participants::table)
-                .inner_join(cohorts::table)
-                .filter(absence_alerts::id.eq(alert_id))
-                .filter(absence_alerts::notified_at.is_null())
-                .select((
-                    participants::id,
-                    participants::case_reference,
-                    participants::site_id,
-                    participants::probation_officer_id,
-                    cohorts::name,
-                    absence_alerts::streak,
-                ))
-                .first(conn)
-                .optional()?;
-            let Some((participant_id, case_reference, site_id, po, cohort, streak)) = row else {
+            let row: Option<AlertFacts> =
+                absence_alerts::table
+                    .inner_join(participants::table)
+                    .inner_join(cohorts::table)
+                    .filter(absence_alerts::id.eq(alert_id))
+                    .filter(absence_alerts::notified_at.is_null())
+                    .select((
+                        participants::id,
+                        participants::case_reference,
+                        participants::site_id,
+                        participants::probation_officer_id,
+                        cohorts::name,
+                        absence_alerts::streak,
+                        participants::restricted,
+                    ))
+                    .first(conn)
+                    .optional()?;
+            let Some((participant_id, case_reference, site_id, po, cohort, streak, restricted)) =
+                row
+            else {
                 return Ok(0);
             };
+            // A restricted person's alert goes to named staff only.
+            let named: Vec<i64> = crate::db::schema::participant_access::table
+                .filter(crate::db::schema::participant_access::participant_id.eq(participant_id))
+                .select(crate::db::schema::participant_access::user_id)
+                .load(conn)?;
             let opted_out: Vec<i64> = email_opt_outs::table
                 .filter(email_opt_outs::kind.eq("absence_alerts"))
                 .select(email_opt_outs::user_id)
@@ -290,7 +302,7 @@ pub fn notify(
                 .unwrap_or_default();
             let mut rows = Vec::new();
             for (user_id, email, name, language) in recipients {
-                if opted_out.contains(&user_id) {
+                if opted_out.contains(&user_id) || (restricted && !named.contains(&user_id)) {
                     continue;
                 }
                 let ctx = crate::mail::EmailContext {

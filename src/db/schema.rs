@@ -307,6 +307,7 @@ diesel::table! {
         legal_basis -> Text,
         valid_from -> Date,
         valid_until -> Nullable<Date>,
+        version -> Integer,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
     }
@@ -352,6 +353,7 @@ diesel::table! {
         pathway -> Text,
         status -> Text,
         responsible -> Text,
+        version -> Integer,
         updated_at -> Timestamp,
     }
 }

@@ -16,11 +16,11 @@ use crate::agencies::{self, Agency};
 use crate::audit::{self, Event, Who};
 use crate::auth::{Actor, Role};
 use crate::db::schema::{
-    agencies as agencies_t, exit_plan_pathways, exit_plans, milestones, participants,
-    plan_template_milestones, plan_templates, sharing_bases,
+    agencies as agencies_t, exit_plan_pathways, exit_plans, milestones, participant_access,
+    participant_mentors, participants, plan_template_milestones, plan_templates, sharing_bases,
 };
 use crate::db::{self, now, DbConnection, DbError};
-use crate::participants::access as participant_access;
+use crate::participants::access as participant_scope;
 use crate::web::errors::{FieldErrors, Problem};
 use crate::web::paging::Page;
 use model::*;
@@ -104,7 +104,7 @@ fn visible_participant(
     actor: &Actor,
     participant_id: i64,
 ) -> Result<(i64, String), PlanError> {
-    participant_access::visible_to(actor)
+    participant_scope::visible_to(actor)
         .filter(participants::id.eq(participant_id))
         .select((participants::site_id, participants::case_reference))
         .first(conn)
@@ -119,7 +119,7 @@ fn editable_participant(
     participant_id: i64,
 ) -> Result<(i64, String), PlanError> {
     let (site, reference) = visible_participant(conn, actor, participant_id)?;
-    if !participant_access::may_edit(actor, site) {
+    if !participant_scope::may_edit(actor, site) {
         return Err(PlanError::Forbidden);
     }
     Ok((site, reference))
@@ -422,8 +422,10 @@ pub fn update_pathway(
     who: &Who,
     participant_id: i64,
     pathway: &str,
+    version: Option<i32>,
     input: &PathwayInput,
 ) -> Result<Pathway, PlanError> {
+    let version = version.ok_or(PlanError::VersionRequired)?;
     let mut e = FieldErrors::default();
     let status =
         crate::programmes::model::one_of(&mut e, "status", &input.status, &PATHWAY_STATUSES);
@@ -446,17 +448,22 @@ pub fn update_pathway(
     db::write_transaction(conn, |conn| {
         editable_participant(conn, actor, participant_id)?;
         let plan = find_plan(conn, participant_id)?.ok_or(PlanError::NotFound)?;
-        diesel::update(
+        let changed = diesel::update(
             exit_plan_pathways::table
                 .filter(exit_plan_pathways::plan_id.eq(plan.id))
-                .filter(exit_plan_pathways::pathway.eq(pathway)),
+                .filter(exit_plan_pathways::pathway.eq(pathway))
+                .filter(exit_plan_pathways::version.eq(version)),
         )
         .set((
             exit_plan_pathways::status.eq(&status),
             exit_plan_pathways::responsible.eq(&responsible),
+            exit_plan_pathways::version.eq(version + 1),
             exit_plan_pathways::updated_at.eq(now()),
         ))
         .execute(conn)?;
+        if changed == 0 {
+            return Err(PlanError::Stale);
+        }
         audit::record(
             conn,
             who,
@@ -472,6 +479,7 @@ pub fn update_pathway(
             pathway: pathway.to_string(),
             status,
             responsible,
+            version: version + 1,
         })
     })
 }
@@ -535,27 +543,44 @@ pub fn milestone_access(
         else {
             return Ok(MilestoneAccess::None);
         };
-        return Ok(
-            if agencies::has_valid_basis(
-                conn,
-                m.participant_id,
-                agency,
-                crate::web::time::today_utc(),
-            )? {
-                MilestoneAccess::Progress
-            } else {
-                MilestoneAccess::None
-            },
-        );
+        let agency_ok = agencies::find(conn, agency)?.is_some_and(|a| a.may_receive());
+        let plan_active: bool = exit_plans::table
+            .find(m.plan_id)
+            .select(exit_plans::status.eq("active"))
+            .first(conn)?;
+        let restricted: bool = participants::table
+            .find(m.participant_id)
+            .select(participants::restricted)
+            .first(conn)?;
+        let named = restricted && {
+            let n: i64 = participant_access::table
+                .filter(participant_access::participant_id.eq(m.participant_id))
+                .filter(participant_access::user_id.eq(actor.id.0))
+                .count()
+                .get_result(conn)?;
+            n > 0
+        };
+        let basis = agencies::has_valid_basis(
+            conn,
+            m.participant_id,
+            agency,
+            crate::web::time::today_utc(),
+        )?;
+        let allowed = agency_ok && plan_active && (!restricted || named) && basis;
+        return Ok(if allowed {
+            MilestoneAccess::Progress
+        } else {
+            MilestoneAccess::None
+        });
     }
-    let site: Option<i64> = participant_access::visible_to(actor)
+    let site: Option<i64> = participant_scope::visible_to(actor)
         .filter(participants::id.eq(m.participant_id))
         .select(participants::site_id)
         .first(conn)
         .optional()?;
     Ok(match site {
         None => MilestoneAccess::None,
-        Some(site) if participant_access::may_edit(actor, site) => MilestoneAccess::Edit,
+        Some(site) if participant_scope::may_edit(actor, site) => MilestoneAccess::Edit,
         Some(_) if actor.role == Role::ProbationOfficer => MilestoneAccess::Progress,
         Some(_) => MilestoneAccess::Read,
     })
@@ -724,46 +749,65 @@ pub struct MilestoneLine {
 pub fn list_milestones(
     conn: &mut DbConnection,
     actor: &Actor,
+    who: &Who,
     filter: &MilestoneFilter,
     page: Page,
 ) -> Result<(Vec<MilestoneLine>, i64), PlanError> {
     let today = crate::web::time::today_utc();
-    let participant_ids: Option<Vec<i64>> = match actor.role {
-        Role::AgencyUser => {
-            let agency = actor.agency_id.unwrap_or(-1);
-            Some(
-                sharing_bases::table
-                    .filter(sharing_bases::agency_id.eq(agency))
-                    .filter(sharing_bases::valid_from.le(today))
-                    .filter(
-                        sharing_bases::valid_until
-                            .is_null()
-                            .or(sharing_bases::valid_until.ge(today)),
-                    )
-                    .select(sharing_bases::participant_id)
-                    .load(conn)?,
-            )
-        }
-        Role::Admin => None,
-        Role::Auditor => return Err(PlanError::Forbidden),
-        _ => Some(
-            participant_access::visible_to(actor)
-                .select(participants::id)
-                .load(conn)?,
-        ),
-    };
+    if actor.role == Role::Auditor {
+        return Err(PlanError::Forbidden);
+    }
+    let me = actor.id.0;
+    // The scope of `participants::access::visible_to`, written onto this join (a boxed scope
+    // query cannot be nested through MultiConnection), plus the agency rule: an agency user
+    // sees their agency's milestones of people with a basis valid today.
     let build = || {
         let mut q = milestones::table
             .inner_join(participants::table)
             .left_join(agencies_t::table)
             .inner_join(exit_plans::table)
             .into_boxed::<db::MultiBackend>();
-        if let Some(ids) = &participant_ids {
-            q = q.filter(milestones::participant_id.eq_any(ids.clone()));
-        }
-        if actor.role == Role::AgencyUser {
-            q = q.filter(milestones::responsible_agency_id.eq(actor.agency_id.unwrap_or(-1)));
-        }
+        q = match actor.role {
+            Role::Admin | Role::Auditor => q,
+            Role::Coordinator => {
+                q.filter(participants::site_id.eq(actor.site_id.map(|s| s.0).unwrap_or(-1)))
+            }
+            Role::Mentor => q.filter(
+                participants::id.eq_any(
+                    participant_mentors::table
+                        .filter(participant_mentors::user_id.eq(me))
+                        .select(participant_mentors::participant_id),
+                ),
+            ),
+            Role::ProbationOfficer => q.filter(participants::probation_officer_id.eq(me)),
+            Role::AgencyUser => q
+                .filter(milestones::responsible_agency_id.eq(actor.agency_id.unwrap_or(-1)))
+                .filter(agencies_t::active.eq(true))
+                .filter(agencies_t::vetting_status.eq("vetted"))
+                .filter(
+                    participants::id.eq_any(
+                        sharing_bases::table
+                            .filter(sharing_bases::agency_id.eq(actor.agency_id.unwrap_or(-1)))
+                            .filter(sharing_bases::valid_from.le(today))
+                            .filter(
+                                sharing_bases::valid_until
+                                    .is_null()
+                                    .or(sharing_bases::valid_until.ge(today)),
+                            )
+                            .select(sharing_bases::participant_id),
+                    ),
+                ),
+        };
+        // Restricted people: named staff only, whatever the role.
+        q = q.filter(
+            participants::restricted
+                .eq(false)
+                .or(participants::id.eq_any(
+                    participant_access::table
+                        .filter(participant_access::user_id.eq(me))
+                        .select(participant_access::participant_id),
+                )),
+        );
         let text = filter.q.trim();
         if !text.is_empty() {
             let pattern = db::like_pattern(&text.to_lowercase());
@@ -805,6 +849,11 @@ pub fn list_milestones(
             milestones::version,
         ))
         .load::<MilestoneLine>(conn)?;
+    // Each person whose case reference is shown gets a read on their trail.
+    let mut shown: Vec<i64> = items.iter().map(|m| m.participant_id).collect();
+    shown.sort_unstable();
+    shown.dedup();
+    audit::record_reads(conn, who, "milestone.list", "milestone", "list", &shown)?;
     Ok((items, total))
 }
 

@@ -78,6 +78,7 @@ pub struct Pathway {
     pub status: String,
     /// Who is responsible (free text: a person, team or agency).
     pub responsible: String,
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]

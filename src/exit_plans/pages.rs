@@ -110,7 +110,10 @@ fn plan_page_data(
     } else {
         Vec::new()
     };
-    let bases = agencies::bases_of(conn, actor, participant_id).map_err(|_| PlanError::NotFound)?;
+    let bases = agencies::bases_of(conn, actor, who, participant_id).map_err(|e| match e {
+        agencies::AgencyError::Db(e) => PlanError::Db(e),
+        _ => PlanError::NotFound,
+    })?;
     let names: std::collections::HashMap<i64, String> = crate::db::schema::agencies::table
         .select((
             crate::db::schema::agencies::id,
@@ -135,6 +138,7 @@ fn plan_page_data(
             "status": w.status,
             "status_key": format!("pathway-status-{}", w.status),
             "responsible": w.responsible,
+            "version": w.version,
         })).collect::<Vec<_>>()),
         "plan": plan.as_ref().map(|p| json!({
             "target_release_date": p.plan.target_release_date,
@@ -210,18 +214,18 @@ async fn plan_page(
 }
 
 /// The errors of a failed save, or the failure itself when it is not about fields.
-fn field_errors(e: PlanError) -> Result<Vec<FieldError>, PageError> {
+fn field_errors(e: PlanError) -> Result<(StatusCode, Vec<FieldError>), PageError> {
     match e {
-        PlanError::Invalid(errors) => Ok(errors.0),
+        PlanError::Invalid(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors.0)),
         PlanError::Stale => {
             let mut errors = FieldErrors::default();
             errors.add("version", "problem-stale-simple");
-            Ok(errors.0)
+            Ok((StatusCode::CONFLICT, errors.0))
         }
         PlanError::Exists => {
             let mut errors = FieldErrors::default();
             errors.add("target_release_date", "problem-plan-exists");
-            Ok(errors.0)
+            Ok((StatusCode::CONFLICT, errors.0))
         }
         other => Err(Problem::from(other).into()),
     }
@@ -277,14 +281,14 @@ async fn save_plan(
     match result {
         Ok(_) => Ok(redirect(&format!("/participants/{id}/exit-plan"))),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let (status, errors) = field_errors(e)?;
             render_plan(
                 &state,
                 &actor.0,
                 &meta,
                 id,
                 Some(("plan", json!(form), &errors)),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
@@ -297,6 +301,7 @@ struct PathwayForm {
     csrf_token: String,
     status: Option<String>,
     responsible: Option<String>,
+    version: Option<String>,
 }
 
 #[post("/participants/{id}/exit-plan/pathways/{pathway}")]
@@ -318,13 +323,14 @@ async fn save_pathway(
         Who::actor(&actor.0, &meta),
         pathway.clone(),
     );
+    let version = opt_number::<i32>(&form.version).ok().flatten();
     match state
-        .db(move |conn| area::update_pathway(conn, &a, &who, id, &p, &input))
+        .db(move |conn| area::update_pathway(conn, &a, &who, id, &p, version, &input))
         .await
     {
         Ok(_) => Ok(redirect(&format!("/participants/{id}/exit-plan#pathways"))),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let (status, errors) = field_errors(e)?;
             let values =
                 json!({"pathway": pathway, "status": form.status, "responsible": form.responsible});
             render_plan(
@@ -333,7 +339,7 @@ async fn save_pathway(
                 &meta,
                 id,
                 Some(("pathway", values, &errors)),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
@@ -401,14 +407,14 @@ async fn add_milestone(
     match result {
         Ok(_) => Ok(redirect(&format!("/participants/{id}/exit-plan#timeline"))),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let (status, errors) = field_errors(e)?;
             render_plan(
                 &state,
                 &actor.0,
                 &meta,
                 id,
                 Some(("milestone", json!(form), &errors)),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
@@ -486,6 +492,7 @@ const FILTERS: [&str; 4] = ["open", "overdue", "done", "all"];
 async fn milestones_page(
     state: web::Data<AppState>,
     actor: PageActor,
+    meta: RequestMeta,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
     let mut errors = FieldErrors::default();
@@ -503,9 +510,9 @@ async fn milestones_page(
         q: query.q.clone().unwrap_or_default(),
         status: status.clone().filter(|s| s != "all"),
     };
-    let a = actor.0.clone();
+    let (a, who) = (actor.0.clone(), Who::actor(&actor.0, &meta));
     let (items, total) = state
-        .db(move |conn| area::list_milestones(conn, &a, &filter, page_no))
+        .db(move |conn| area::list_milestones(conn, &a, &who, &filter, page_no))
         .await?;
     let today = crate::web::time::today_utc();
     let items: Vec<Value> = items
@@ -655,14 +662,14 @@ async fn save_milestone(
         Ok(_) => Ok(redirect(&format!("/milestones/{id}"))),
         Err(PlanError::VersionRequired) => Err(Problem::from(PlanError::VersionRequired).into()),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let (status, errors) = field_errors(e)?;
             render_milestone(
                 &state,
                 &actor.0,
                 &meta,
                 id,
                 Some((json!(form), &errors)),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }

@@ -98,24 +98,28 @@ async fn update_plan(
         .json(plan))
 }
 
-#[utoipa::path(tag = "exit plans", params(("id" = i64, Path, description = "Participant"), ("pathway" = String, Path)), request_body = PathwayInput, responses(
+#[utoipa::path(tag = "exit plans", params(("id" = i64, Path, description = "Participant"), ("pathway" = String, Path), ("If-Match" = String, Header, description = "The pathway's version you read")), request_body = PathwayInput, responses(
     (status = 200, description = "Updated", body = Pathway),
+    (status = 409, description = "Changed by someone else since you read it"),
     (status = 422, description = "Invalid fields, each named"),
+    (status = 428, description = "No If-Match given"),
 ))]
 #[put("/participants/{id}/exit-plan/pathways/{pathway}")]
 async fn update_pathway(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
     meta: RequestMeta,
+    req: HttpRequest,
     path: web::Path<(i64, String)>,
     body: ApiJson<PathwayInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, pathway) = path.into_inner();
+    let version = crate::web::if_match(&req)?;
     let who = Who::actor(&actor, &meta);
     let p = state
-        .db(move |conn| area::update_pathway(conn, &actor, &who, id, &pathway, &body.0))
+        .db(move |conn| area::update_pathway(conn, &actor, &who, id, &pathway, version, &body.0))
         .await?;
-    Ok(HttpResponse::Ok().json(p))
+    Ok(HttpResponse::Ok().insert_header(etag(p.version)).json(p))
 }
 
 #[utoipa::path(tag = "exit plans", params(("id" = i64, Path, description = "Participant")), request_body = MilestoneInput, responses(
@@ -178,11 +182,13 @@ impl MilestoneQuery {
 async fn list_milestones(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
+    meta: RequestMeta,
     query: web::Query<MilestoneQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (filter, page) = query.parse().map_err(Problem::invalid)?;
+    let who = Who::actor(&actor, &meta);
     let (items, total) = state
-        .db(move |conn| area::list_milestones(conn, &actor, &filter, page))
+        .db(move |conn| area::list_milestones(conn, &actor, &who, &filter, page))
         .await?;
     Ok(HttpResponse::Ok().json(Paged::new(items, page, total)))
 }

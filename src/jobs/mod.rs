@@ -260,18 +260,14 @@ fn execute(
             now.naive_utc(),
             50,
         )?),
-        JobName::DailyDigest => {
-            let day = sweep::reminder_day(now, ctx.time_zone, ctx.sweep.morning);
-            let local_today = now.with_timezone(&ctx.time_zone).date_naive();
-            // Digests go out from the morning on: before it, `day` is still yesterday's and
-            // yesterday's digest has been written already.
-            let written = if day == local_today {
-                crate::outbox::compose_digests(conn, day, now.naive_utc(), &ctx.sweep.public_url)?
-            } else {
-                0
-            };
-            serde_json::json!({ "digests": written })
-        }
+        JobName::DailyDigest => serde_json::json!({
+            "digests": crate::outbox::compose_digests(
+                conn,
+                now,
+                ctx.sweep.morning,
+                &ctx.sweep.public_url,
+            )?
+        }),
         JobName::AbsenceAlerts => serde_json::json!({
             "queued": crate::attendance::alerts::notify(conn, &ctx.sweep, now)?
         }),

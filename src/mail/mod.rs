@@ -144,6 +144,12 @@ pub fn check_templates() -> Result<(), RenderError> {
     Ok(())
 }
 
+/// The name of a kind of dated step (`release`, `accommodation_confirmed`…) in `language`.
+pub fn kind_label(kind: &str, language: &str) -> String {
+    let lang = language.parse().unwrap_or(crate::i18n::DEFAULT_LANG);
+    crate::i18n::t(&lang, &format!("milestone-{kind}"))
+}
+
 /// An email ready to go.
 #[derive(Debug, Clone)]
 pub struct Outgoing {

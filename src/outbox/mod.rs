@@ -108,13 +108,16 @@ pub fn enqueue(conn: &mut DbConnection, rows: &[NewNotification]) -> Result<usiz
     Ok(written)
 }
 
-/// Cancel queued emails about a participant's dates that no longer hold: the milestone moved,
-/// was done or dropped, or the plan was withdrawn or its release date moved.
+/// Cancel queued emails about a participant that no longer hold: the milestone moved, was done
+/// or dropped, or went to another agency; the plan was withdrawn or its release date moved; or
+/// the recipient agency lost its sharing basis, its vetting or its active status. A cancelled
+/// row gives up its dedupe key, so the same reminder can be decided again if things change back.
 pub fn cancel_stale_for_participant(
     conn: &mut DbConnection,
     participant_id: i64,
 ) -> Result<usize, DbError> {
-    let queued: Vec<(i64, Option<i64>, Option<NaiveDate>, String)> = notifications::table
+    type Queued = (i64, Option<i64>, Option<NaiveDate>, Option<i64>, String);
+    let queued: Vec<Queued> = notifications::table
         .filter(notifications::participant_id.eq(participant_id))
         .filter(
             notifications::status.eq("pending").or(notifications::status
@@ -126,7 +129,8 @@ pub fn cancel_stale_for_participant(
             notifications::id,
             notifications::milestone_id,
             notifications::item_date,
-            notifications::kind,
+            notifications::recipient_agency_id,
+            notifications::dedupe_key,
         ))
         .load(conn)?;
     if queued.is_empty() {
@@ -138,31 +142,71 @@ pub fn cancel_stale_for_participant(
         .first(conn)
         .optional()?;
     let plan_active = plan.as_ref().is_some_and(|p| p.1 == "active");
-    let current: HashMap<i64, (NaiveDate, String)> = milestones::table
+    let current: HashMap<i64, (NaiveDate, String, Option<i64>)> = milestones::table
         .filter(milestones::participant_id.eq(participant_id))
-        .select((milestones::id, milestones::due_on, milestones::status))
-        .load::<(i64, NaiveDate, String)>(conn)?
+        .select((
+            milestones::id,
+            milestones::due_on,
+            milestones::status,
+            milestones::responsible_agency_id,
+        ))
+        .load::<(i64, NaiveDate, String, Option<i64>)>(conn)?
         .into_iter()
-        .map(|(id, d, s)| (id, (d, s)))
+        .map(|(id, d, s, a)| (id, (d, s, a)))
         .collect();
-    let stale: Vec<i64> = queued
-        .into_iter()
-        .filter(|(_, milestone, date, _)| {
-            let still = match milestone {
-                Some(m) => current.get(m).is_some_and(|(due, status)| {
-                    Some(*due) == *date && OPEN_STATUSES.contains(&status.as_str())
-                }),
-                None => plan.as_ref().is_some_and(|p| Some(p.0) == *date),
-            };
-            !(still && plan_active)
-        })
-        .map(|(id, ..)| id)
-        .collect();
-    Ok(
-        diesel::update(notifications::table.filter(notifications::id.eq_any(&stale)))
-            .set(notifications::status.eq("cancelled"))
-            .execute(conn)?,
-    )
+    let today = crate::web::time::today_utc();
+    let mut agency_ok: HashMap<i64, bool> = HashMap::new();
+    let mut stale: Vec<(i64, String)> = Vec::new();
+    for (id, milestone, date, agency, key) in queued {
+        let item_holds = match milestone {
+            Some(m) => current.get(&m).is_some_and(|(due, status, owner)| {
+                Some(*due) == date
+                    && OPEN_STATUSES.contains(&status.as_str())
+                    && (agency.is_none() || *owner == agency)
+            }),
+            None => plan.as_ref().is_some_and(|p| Some(p.0) == date),
+        };
+        let recipient_holds = match agency {
+            None => true,
+            Some(a) => match agency_ok.get(&a) {
+                Some(ok) => *ok,
+                None => {
+                    let ok = crate::agencies::find(conn, a)?.is_some_and(|x| x.may_receive())
+                        && crate::agencies::has_valid_basis(conn, participant_id, a, today)?;
+                    agency_ok.insert(a, ok);
+                    ok
+                }
+            },
+        };
+        if !(item_holds && plan_active && recipient_holds) {
+            stale.push((id, key));
+        }
+    }
+    for (id, key) in &stale {
+        diesel::update(notifications::table.find(id))
+            .set((
+                notifications::status.eq("cancelled"),
+                notifications::dedupe_key.eq(format!("{key}|cancelled{id}")),
+            ))
+            .execute(conn)?;
+    }
+    Ok(stale.len())
+}
+
+/// [`cancel_stale_for_participant`] for everyone with email queued to `agency_id` (after the
+/// agency was changed: deactivated, or its vetting lapsed).
+pub fn cancel_stale_for_agency(conn: &mut DbConnection, agency_id: i64) -> Result<usize, DbError> {
+    let people: Vec<Option<i64>> = notifications::table
+        .filter(notifications::recipient_agency_id.eq(agency_id))
+        .filter(notifications::status.eq_any(["pending", "in_digest"]))
+        .select(notifications::participant_id)
+        .distinct()
+        .load(conn)?;
+    let mut n = 0;
+    for p in people.into_iter().flatten() {
+        n += cancel_stale_for_participant(conn, p)?;
+    }
+    Ok(n)
 }
 
 /// A claimed row, ready to send.
@@ -177,16 +221,13 @@ struct Claimed {
     attempts: i32,
 }
 
-/// Claim up to `limit` due rows for `instance` until `now + LEASE`. A row is claimed by the one
-/// instance whose conditional update changes it; on PostgreSQL a concurrent claimer waits for
-/// the row and then sees the lease already taken.
-pub fn claim(
+/// Due rows nobody holds a live lease on, oldest first.
+fn due_candidates(
     conn: &mut DbConnection,
-    instance: &str,
     now: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<i64>, DbError> {
-    let candidates: Vec<i64> = notifications::table
+    Ok(notifications::table
         .filter(notifications::status.eq("pending"))
         .filter(notifications::next_attempt_at.le(now))
         .filter(
@@ -200,25 +241,47 @@ pub fn claim(
         ))
         .limit(limit)
         .select(notifications::id)
-        .load(conn)?;
+        .load(conn)?)
+}
+
+/// Take row `id` for `owner` until `now + LEASE`, if it is still due and unleased. Only one
+/// claimer's conditional update changes the row: on PostgreSQL a concurrent claimer waits for
+/// the row lock, re-reads it and finds the lease taken.
+fn claim_one(
+    conn: &mut DbConnection,
+    owner: &str,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let n = diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::status.eq("pending"))
+            .filter(
+                notifications::lease_until
+                    .is_null()
+                    .or(notifications::lease_until.lt(now)),
+            ),
+    )
+    .set((
+        notifications::lease_owner.eq(owner),
+        notifications::lease_until.eq(now + LEASE),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Claim up to `limit` due rows for `owner` (what an instance does before it sends them; tests
+/// use it to play an instance that dies after claiming).
+pub fn claim(
+    conn: &mut DbConnection,
+    owner: &str,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<i64>, DbError> {
     let mut claimed = Vec::new();
-    for id in candidates {
-        let n = diesel::update(
-            notifications::table
-                .filter(notifications::id.eq(id))
-                .filter(notifications::status.eq("pending"))
-                .filter(
-                    notifications::lease_until
-                        .is_null()
-                        .or(notifications::lease_until.lt(now)),
-                ),
-        )
-        .set((
-            notifications::lease_owner.eq(instance),
-            notifications::lease_until.eq(now + LEASE),
-        ))
-        .execute(conn)?;
-        if n == 1 {
+    for id in due_candidates(conn, now, limit)? {
+        if claim_one(conn, owner, id, now)? {
             claimed.push(id);
         }
     }
@@ -244,7 +307,7 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::seconds(secs.min(3600))
 }
 
-/// Claim and send what is due at `now`, in batches of `batch`, until nothing is left.
+/// Claim and send what is due at `now`, looking `batch` rows ahead, until nothing is left.
 pub fn deliver_due(
     conn: &mut DbConnection,
     mailer: &Mailer,
@@ -252,14 +315,29 @@ pub fn deliver_due(
     now: NaiveDateTime,
     batch: i64,
 ) -> Result<DeliveryCounts, DbError> {
+    // Each run claims under a token of its own, so two overlapping runs of one instance never
+    // share a lease; and each row is claimed just before it is sent, so a lease never runs out
+    // while the row waits its turn behind slow sends.
+    let owner = format!("{instance}/{}", uuid::Uuid::new_v4().simple());
+    // `now` is the run's time (tests pass it); it moves on with the real time spent sending.
+    let started = std::time::Instant::now();
+    let clock = || now + Duration::from_std(started.elapsed()).unwrap_or_default();
     let mut counts = DeliveryCounts::default();
     loop {
-        let ids = claim(conn, instance, now, batch)?;
-        if ids.is_empty() {
+        let candidates = due_candidates(conn, clock(), batch)?;
+        if candidates.is_empty() {
             return Ok(counts);
         }
-        for id in ids {
-            deliver_claimed(conn, mailer, instance, id, now, &mut counts)?;
+        let mut progressed = false;
+        for id in candidates {
+            if claim_one(conn, &owner, id, clock())? {
+                progressed = true;
+                deliver_claimed(conn, mailer, &owner, id, clock(), &mut counts)?;
+            }
+        }
+        if !progressed {
+            // Everything left was taken by other instances meanwhile.
+            return Ok(counts);
         }
     }
 }
@@ -381,108 +459,149 @@ pub fn retry(
     })
 }
 
-/// Compose one digest email per recipient and day from queued digest lines. A recipient whose
-/// digest for `day` was already written gets the remaining lines in tomorrow's.
+/// Compose the daily digests: one email per recipient, site zone and day, from the lines the
+/// sweep queued for digest rules, once that zone's morning has come. A line arriving after the
+/// day's digest was written waits for tomorrow's, unless its date is today or already past: that
+/// one goes out at once as a single email, so a digest never makes a reminder late.
 pub fn compose_digests(
     conn: &mut DbConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    morning: chrono::NaiveTime,
+    public_url: &url::Url,
+) -> Result<usize, DbError> {
+    use crate::db::schema::{participants, sites};
+    let waiting: Vec<(String, String)> = notifications::table
+        .inner_join(participants::table.inner_join(sites::table))
+        .filter(notifications::status.eq("in_digest"))
+        .filter(notifications::digest_id.is_null())
+        .select((notifications::to_address, sites::time_zone))
+        .distinct()
+        .load(conn)?;
+    let mut written = 0;
+    for (to, zone) in waiting {
+        let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+        let day = crate::reminders::sweep::reminder_day(now, tz, morning);
+        if day != now.with_timezone(&tz).date_naive() {
+            continue; // before this zone's morning
+        }
+        written += crate::db::write_transaction(conn, |conn| {
+            compose_one(conn, &to, &zone, day, now.naive_utc(), public_url)
+        })?;
+    }
+    Ok(written)
+}
+
+/// One recipient's digest for one zone's `day`, under the write lock (lines cancelled meanwhile
+/// are not picked up).
+fn compose_one(
+    conn: &mut DbConnection,
+    to: &str,
+    zone: &str,
     day: NaiveDate,
     now: NaiveDateTime,
     public_url: &url::Url,
 ) -> Result<usize, DbError> {
+    use crate::db::schema::{participants, sites};
     #[derive(Queryable)]
     struct Line {
         id: i64,
-        to_address: String,
         language: String,
         recipient_user_id: Option<i64>,
         recipient_agency_id: Option<i64>,
         subject: String,
         participant_id: Option<i64>,
+        milestone_id: Option<i64>,
+        item_date: Option<NaiveDate>,
     }
     let lines: Vec<Line> = notifications::table
+        .inner_join(participants::table.inner_join(sites::table))
         .filter(notifications::status.eq("in_digest"))
         .filter(notifications::digest_id.is_null())
+        .filter(notifications::to_address.eq(to))
+        .filter(sites::time_zone.eq(zone))
         .order(notifications::id.asc())
         .select((
             notifications::id,
-            notifications::to_address,
             notifications::language,
             notifications::recipient_user_id,
             notifications::recipient_agency_id,
             notifications::subject,
             notifications::participant_id,
+            notifications::milestone_id,
+            notifications::item_date,
         ))
         .load(conn)?;
-    let mut by_recipient: Vec<(String, Vec<Line>)> = Vec::new();
-    for line in lines {
-        match by_recipient
-            .iter_mut()
-            .find(|(to, _)| *to == line.to_address)
-        {
-            Some((_, v)) => v.push(line),
-            None => by_recipient.push((line.to_address.clone(), vec![line])),
-        }
-    }
-    let mut written = 0;
-    for (to, lines) in by_recipient {
-        let first = &lines[0];
-        let key = format!("digest|{day}|{to}");
-        let ctx = EmailContext {
-            recipient: to.clone(),
-            link: public_url.to_string(),
-            items: lines
-                .iter()
-                .map(|l| DigestLine {
-                    case_reference: String::new(),
-                    subject: l.subject.clone(),
-                    link: l
-                        .participant_id
-                        .and_then(|p| public_url.join(&format!("participants/{p}/exit-plan")).ok())
-                        .map(|u| u.to_string())
-                        .unwrap_or_else(|| public_url.to_string()),
-                })
-                .collect(),
-            ..Default::default()
+    let Some(first) = lines.first() else {
+        return Ok(0);
+    };
+    // Agencies work on milestone pages; staff on the participant's plan.
+    let link = |l: &Line| -> String {
+        let path = match (l.recipient_agency_id, l.milestone_id, l.participant_id) {
+            (Some(_), Some(m), _) => format!("milestones/{m}"),
+            (_, _, Some(p)) => format!("participants/{p}/exit-plan"),
+            _ => String::new(),
         };
-        let rendered = crate::mail::render("digest", &first.language, &ctx)
-            .map_err(|e| DbError::Query(e.to_string()))?;
-        let row = NewNotification::new(
-            key.clone(),
-            "digest",
-            first.recipient_agency_id.is_some(),
-            None,
-            None,
-            Some(day),
-            first.recipient_user_id,
-            first.recipient_agency_id,
-            to.clone(),
-            first.language.clone(),
-            rendered,
-            "pending",
-            now,
-            public_url,
-        );
-        conn.transaction::<_, DbError, _>(|conn| {
-            if enqueue(conn, std::slice::from_ref(&row))? == 0 {
-                return Ok(());
-            }
-            let digest_id: i64 = notifications::table
-                .filter(notifications::dedupe_key.eq(&key))
-                .select(notifications::id)
-                .first(conn)?;
-            let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
-            diesel::update(
-                notifications::table
-                    .filter(notifications::id.eq_any(ids))
-                    .filter(notifications::digest_id.is_null()),
-            )
-            .set(notifications::digest_id.eq(Some(digest_id)))
+        public_url
+            .join(&path)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| public_url.to_string())
+    };
+    let ctx = EmailContext {
+        recipient: to.to_string(),
+        link: public_url.to_string(),
+        items: lines
+            .iter()
+            .map(|l| DigestLine {
+                case_reference: String::new(),
+                subject: l.subject.clone(),
+                link: link(l),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let rendered = crate::mail::render("digest", &first.language, &ctx)
+        .map_err(|e| DbError::Query(e.to_string()))?;
+    let key = format!("digest|{day}|{zone}|{to}");
+    let row = NewNotification::new(
+        key.clone(),
+        "digest",
+        first.recipient_agency_id.is_some(),
+        None,
+        None,
+        Some(day),
+        first.recipient_user_id,
+        first.recipient_agency_id,
+        to.to_string(),
+        first.language.clone(),
+        rendered,
+        "pending",
+        now,
+        public_url,
+    );
+    if enqueue(conn, std::slice::from_ref(&row))? == 0 {
+        // Today's digest went already: what is due today or past goes alone, now.
+        let late: Vec<i64> = lines
+            .iter()
+            .filter(|l| l.item_date.is_some_and(|d| d <= day))
+            .map(|l| l.id)
+            .collect();
+        diesel::update(notifications::table.filter(notifications::id.eq_any(late)))
+            .set((
+                notifications::status.eq("pending"),
+                notifications::next_attempt_at.eq(now),
+            ))
             .execute(conn)?;
-            written += 1;
-            Ok(())
-        })?;
+        return Ok(0);
     }
-    Ok(written)
+    let digest_id: i64 = notifications::table
+        .filter(notifications::dedupe_key.eq(&key))
+        .select(notifications::id)
+        .first(conn)?;
+    let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+    diesel::update(notifications::table.filter(notifications::id.eq_any(ids)))
+        .set(notifications::digest_id.eq(Some(digest_id)))
+        .execute(conn)?;
+    Ok(1)
 }
 
 /// An email as listed on a participant's page or the admin's outbox page.
@@ -589,10 +708,17 @@ pub fn by_status(
 }
 
 /// The full stored email (admins only: the caller checks).
-pub fn body(conn: &mut DbConnection, id: i64) -> Result<Option<(String, String)>, DbError> {
+pub fn body(
+    conn: &mut DbConnection,
+    id: i64,
+) -> Result<Option<(String, String, Option<i64>)>, DbError> {
     Ok(notifications::table
         .find(id)
-        .select((notifications::subject, notifications::body_text))
+        .select((
+            notifications::subject,
+            notifications::body_text,
+            notifications::participant_id,
+        ))
         .first(conn)
         .optional()?)
 }

@@ -21,9 +21,11 @@ pub fn api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 async fn for_participant(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
+    meta: RequestMeta,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    let who = Who::actor(&actor, &meta);
     let lines = state
         .db(move |conn| {
             let seen: Option<i64> = crate::participants::access::visible_to(&actor)
@@ -33,7 +35,16 @@ async fn for_participant(
                 .optional()
                 .map_err(crate::db::DbError::from)?;
             seen.ok_or_else(Problem::not_found)?;
-            Ok::<_, Problem>(area::for_participant(conn, id)?)
+            let lines = area::for_participant(conn, id)?;
+            crate::audit::record_reads(
+                conn,
+                &who,
+                "notification.list",
+                "participant",
+                &id.to_string(),
+                &[id],
+            )?;
+            Ok::<_, Problem>(lines)
         })
         .await?;
     Ok(HttpResponse::Ok().json(lines))
@@ -170,16 +181,32 @@ async fn outbox_page(
 async fn email_page(
     state: web::Data<AppState>,
     actor: crate::auth::PageActor,
+    meta: RequestMeta,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, crate::web::errors::PageError> {
     if actor.0.role != Role::Admin {
         return Err(Problem::forbidden().into());
     }
     let id = path.into_inner();
+    let who = Who::actor(&actor.0, &meta);
     let body = state
-        .db(move |conn| area::body(conn, id))
+        .db(move |conn| {
+            let body = area::body(conn, id)?;
+            if let Some((_, _, Some(participant))) = &body {
+                crate::audit::record_reads(
+                    conn,
+                    &who,
+                    "notification.read",
+                    "notification",
+                    &id.to_string(),
+                    &[*participant],
+                )?;
+            }
+            Ok::<_, crate::db::DbError>(body)
+        })
         .await
         .map_err(Problem::from)?
+        .map(|(subject, text, _)| (subject, text))
         .ok_or_else(Problem::not_found)?;
     let html = crate::web::pages::render_page(
         "email",

@@ -140,13 +140,13 @@ async fn render(
     Ok(page_with_status(status, html))
 }
 
-fn form_errors(e: PlanError) -> Result<Vec<FieldError>, PageError> {
+fn form_errors(e: PlanError) -> Result<(StatusCode, Vec<FieldError>), PageError> {
     match e {
-        PlanError::Invalid(errors) => Ok(errors.0),
+        PlanError::Invalid(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors.0)),
         PlanError::Stale => {
             let mut errors = FieldErrors::default();
             errors.add("version", "problem-stale-simple");
-            Ok(errors.0)
+            Ok((StatusCode::CONFLICT, errors.0))
         }
         other => Err(Problem::from(other).into()),
     }
@@ -182,16 +182,8 @@ async fn create_rule(
     match result {
         Ok(_) => Ok(redirect("/reminder-rules")),
         Err(e) => {
-            let errors = form_errors(e)?;
-            render(
-                &state,
-                &actor.0,
-                None,
-                json!(form),
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let (status, errors) = form_errors(e)?;
+            render(&state, &actor.0, None, json!(form), &errors, status).await
         }
     }
 }
@@ -245,16 +237,8 @@ async fn update_rule(
     match result {
         Ok(_) => Ok(redirect("/reminder-rules")),
         Err(e) => {
-            let errors = form_errors(e)?;
-            render(
-                &state,
-                &actor.0,
-                Some(id),
-                json!(form),
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let (status, errors) = form_errors(e)?;
+            render(&state, &actor.0, Some(id), json!(form), &errors, status).await
         }
     }
 }

@@ -92,6 +92,8 @@ struct Item {
     case_reference: String,
     full_name: String,
     probation_officer_id: Option<i64>,
+    /// Restricted people are emailed about to named staff only.
+    restricted: bool,
 }
 
 impl Item {
@@ -132,6 +134,8 @@ struct Lookup {
     agencies: HashMap<i64, Agency>,
     bases: HashMap<(i64, i64), Spans>,
     opted_out: HashSet<(i64, String)>,
+    /// Staff named on restricted participants.
+    named: HashMap<i64, HashSet<i64>>,
 }
 
 impl Lookup {
@@ -146,6 +150,13 @@ impl Lookup {
     fn targets(&self, item: &Item, recipient: &str, day: NaiveDate) -> Vec<Target> {
         let users = |ids: &[i64]| -> Vec<Target> {
             ids.iter()
+                .filter(|id| {
+                    !item.restricted
+                        || self
+                            .named
+                            .get(&item.participant_id)
+                            .is_some_and(|n| n.contains(id))
+                })
                 .filter_map(|id| self.users.get(id))
                 .map(|u| Target::User(u.clone()))
                 .collect()
@@ -272,8 +283,105 @@ pub fn sweep(
             }
         }
     }
-    counts.queued = outbox::enqueue(conn, &new_rows)?;
+    // Decided outside any lock (it reads a lot); written under the lock that plan, milestone and
+    // basis changes take, after checking that what was decided still holds. A release date
+    // moved, or a milestone done, between the read and the write therefore never leaves an
+    // email queued for a date or a step that no longer needs it.
+    counts.queued = crate::db::write_transaction(conn, |conn| {
+        let fresh = still_current(conn, new_rows, now.date_naive())?;
+        outbox::enqueue(conn, &fresh)
+    })?;
     Ok(counts)
+}
+
+/// The rows whose milestone or release date, plan and agency basis are as they were read.
+fn still_current(
+    conn: &mut DbConnection,
+    rows: Vec<NewNotification>,
+    today: NaiveDate,
+) -> Result<Vec<NewNotification>, DbError> {
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    let milestone_ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.milestone_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut milestones_now: HashMap<i64, (NaiveDate, String, String, Option<i64>)> = HashMap::new();
+    for chunk in milestone_ids.chunks(500) {
+        let found: Vec<(i64, NaiveDate, String, String, Option<i64>)> = milestones::table
+            .inner_join(exit_plans::table)
+            .filter(milestones::id.eq_any(chunk))
+            .select((
+                milestones::id,
+                milestones::due_on,
+                milestones::status,
+                exit_plans::status,
+                milestones::responsible_agency_id,
+            ))
+            .load(conn)?;
+        for (id, due, status, plan, agency) in found {
+            milestones_now.insert(id, (due, status, plan, agency));
+        }
+    }
+    let people: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.participant_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut plans_now: HashMap<i64, (NaiveDate, String)> = HashMap::new();
+    let mut bases_now: HashSet<(i64, i64)> = HashSet::new();
+    for chunk in people.chunks(500) {
+        let found: Vec<(i64, NaiveDate, String)> = exit_plans::table
+            .filter(exit_plans::participant_id.eq_any(chunk))
+            .select((
+                exit_plans::participant_id,
+                exit_plans::target_release_date,
+                exit_plans::status,
+            ))
+            .load(conn)?;
+        for (p, date, status) in found {
+            plans_now.insert(p, (date, status));
+        }
+        let bases: Vec<(i64, i64)> = sharing_bases::table
+            .filter(sharing_bases::participant_id.eq_any(chunk))
+            .filter(sharing_bases::valid_from.le(today))
+            .filter(
+                sharing_bases::valid_until
+                    .is_null()
+                    .or(sharing_bases::valid_until.ge(today)),
+            )
+            .select((sharing_bases::participant_id, sharing_bases::agency_id))
+            .load(conn)?;
+        bases_now.extend(bases);
+    }
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            let item = match r.milestone_id {
+                Some(m) => milestones_now
+                    .get(&m)
+                    .is_some_and(|(due, status, plan, owner)| {
+                        Some(*due) == r.item_date
+                            && OPEN_STATUSES.contains(&status.as_str())
+                            && plan == "active"
+                            && (r.recipient_agency_id.is_none() || *owner == r.recipient_agency_id)
+                    }),
+                None => r
+                    .participant_id
+                    .and_then(|p| plans_now.get(&p))
+                    .is_some_and(|(date, status)| Some(*date) == r.item_date && status == "active"),
+            };
+            let basis = match (r.participant_id, r.recipient_agency_id) {
+                (Some(p), Some(a)) => bases_now.contains(&(p, a)),
+                _ => true,
+            };
+            item && basis
+        })
+        .collect())
 }
 
 /// The lead (days before; negative: after) of the reminder due for `item` under `rule`, if any.
@@ -342,10 +450,17 @@ fn reminder_row(
         .join(&path)
         .map(|u| u.to_string())
         .unwrap_or(path);
+    // A title is free text a coordinator typed and may say more than it should: only a secure
+    // mailbox gets it; everyone else gets the kind of step, in their language.
+    let what = if secure {
+        item.title.clone()
+    } else {
+        mail::kind_label(&item.kind, &language)
+    };
     let ctx = EmailContext {
         recipient: recipient_name,
         case_reference: item.case_reference.clone(),
-        what: item.title.clone(),
+        what,
         kind: item.kind.clone(),
         due_on: item.due_on.to_string(),
         // The days as they are when the email is written (a reminder sent late says so).
@@ -387,6 +502,7 @@ struct ReleaseRow {
     given_name: String,
     family_name: String,
     probation_officer_id: Option<i64>,
+    restricted: bool,
 }
 
 #[derive(Queryable)]
@@ -403,6 +519,7 @@ struct ItemRow {
     given_name: String,
     family_name: String,
     probation_officer_id: Option<i64>,
+    restricted: bool,
 }
 
 /// Open milestones and release dates of active plans falling between `lo` and `hi`, for people
@@ -429,6 +546,7 @@ fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<V
             participants::given_name,
             participants::family_name,
             participants::probation_officer_id,
+            participants::restricted,
         ))
         .load(conn)?;
     let mut items: Vec<Item> = rows
@@ -445,6 +563,7 @@ fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<V
             case_reference: r.case_reference,
             full_name: format!("{} {}", r.given_name, r.family_name),
             probation_officer_id: r.probation_officer_id,
+            restricted: r.restricted,
         })
         .collect();
     let releases: Vec<ReleaseRow> = exit_plans::table
@@ -461,6 +580,7 @@ fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<V
             participants::given_name,
             participants::family_name,
             participants::probation_officer_id,
+            participants::restricted,
         ))
         .load(conn)?;
     let release_title = crate::i18n::t(&crate::i18n::DEFAULT_LANG, "milestone-release");
@@ -476,6 +596,7 @@ fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<V
         case_reference: r.case_reference,
         full_name: format!("{} {}", r.given_name, r.family_name),
         probation_officer_id: r.probation_officer_id,
+        restricted: r.restricted,
     }));
     Ok(items)
 }
@@ -535,7 +656,18 @@ fn load_lookup(conn: &mut DbConnection, zones: HashMap<i64, Tz>) -> Result<Looku
         .load(conn)?
         .into_iter()
         .collect();
+    let mut named: HashMap<i64, HashSet<i64>> = HashMap::new();
+    for (p, u) in crate::db::schema::participant_access::table
+        .select((
+            crate::db::schema::participant_access::participant_id,
+            crate::db::schema::participant_access::user_id,
+        ))
+        .load::<(i64, i64)>(conn)?
+    {
+        named.entry(p).or_default().insert(u);
+    }
     Ok(Lookup {
+        named,
         zones,
         users,
         coordinators,

@@ -301,7 +301,7 @@ async fn an_expired_sharing_basis_stops_the_emails() {
         .put_json(
             &f.coordinator,
             &format!("/api/v1/sharing-bases/{id}"),
-            None,
+            Some("1"),
             &json!({"legal_basis": "Consent withdrawn", "valid_from": "2026-01-01", "valid_until": "2027-05-01"}),
         )
         .await;
@@ -1065,4 +1065,254 @@ async fn the_timeline_marks_a_reached_reminder_due_and_earlier_ones_superseded()
             (7, "planned")
         ]
     );
+}
+
+async fn set_milestone(f: &Fixture, body: Value) {
+    let m: Value = f
+        .app
+        .get(
+            &f.coordinator,
+            &format!("/api/v1/milestones/{}", f.milestone_id),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let resp = f
+        .app
+        .put_json(
+            &f.coordinator,
+            &format!("/api/v1/milestones/{}", f.milestone_id),
+            Some(&m["version"].to_string()),
+            &body,
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_milestone_done_by_mistake_and_reopened_still_gets_its_reminder() {
+    let f = fixture("2027-06-01", true).await;
+    let now = at("2027-05-25T09:00:00Z");
+    jobs::run(&f.ctx, JobName::ReminderSweep, "s1", now).unwrap();
+    let base = json!({"kind": "accommodation_confirmed", "offset_days": 0, "responsible_agency_id": f.agency_id});
+    let mut done = base.clone();
+    done["status"] = json!("done");
+    set_milestone(&f, done).await;
+    set_milestone(&f, base).await;
+    sweep_and_deliver(&f.ctx, now + Duration::minutes(15));
+    assert_eq!(
+        subjects(&f.sink),
+        vec!["Due in 7 days: Accommodation confirmed (PT-2027-00001)"]
+    );
+}
+
+#[actix_web::test]
+async fn a_typed_title_reaches_only_a_secure_mailbox() {
+    let f = fixture("2027-06-01", true).await;
+    set_milestone(
+        &f,
+        json!({"kind": "accommodation_confirmed", "title": "Flat near his sister Aida", "offset_days": 0,
+               "responsible_agency_id": f.agency_id}),
+    )
+    .await;
+    sweep_and_deliver(&f.ctx, at("2027-05-25T09:00:00Z"));
+    let plain = &f.sink.messages()[0];
+    assert!(!plain.data.contains("Aida"), "{}", plain.data);
+    assert_eq!(
+        plain.subject(),
+        "Due in 7 days: Accommodation confirmed (PT-2027-00001)"
+    );
+    // The same agency on a secure channel gets the title and the name.
+    let agency: Value = f
+        .app
+        .get(&f.admin, &format!("/api/v1/agencies/{}", f.agency_id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let resp = f
+        .app
+        .put_json(
+            &f.admin,
+            &format!("/api/v1/agencies/{}", f.agency_id),
+            Some(&agency["version"].to_string()),
+            &json!({"name": "Lisbon Housing", "kind": "housing", "mailbox": "housing@agency.test",
+                    "language": "en", "vetting_status": "vetted", "secure_channel": true}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    sweep_and_deliver(&f.ctx, at("2027-05-29T09:00:00Z"));
+    let secure = &f.sink.messages()[0];
+    assert_eq!(
+        f.sink.messages().len(),
+        1,
+        "the 7-day reminder was already sent"
+    );
+    assert!(secure.subject().contains("Accommodation confirmed"));
+    let f2 = fixture("2027-06-01", true).await;
+    let agency: Value = f2
+        .app
+        .get(&f2.admin, &format!("/api/v1/agencies/{}", f2.agency_id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    f2.app
+        .put_json(
+            &f2.admin,
+            &format!("/api/v1/agencies/{}", f2.agency_id),
+            Some(&agency["version"].to_string()),
+            &json!({"name": "Lisbon Housing", "kind": "housing", "mailbox": "housing@agency.test",
+                    "language": "en", "vetting_status": "vetted", "secure_channel": true}),
+        )
+        .await;
+    set_milestone(
+        &f2,
+        json!({"kind": "accommodation_confirmed", "title": "Flat near his sister Aida", "offset_days": 0,
+               "responsible_agency_id": f2.agency_id}),
+    )
+    .await;
+    sweep_and_deliver(&f2.ctx, at("2027-05-25T09:00:00Z"));
+    let m = &f2.sink.messages()[0];
+    assert!(
+        m.subject().contains("Flat near his sister Aida"),
+        "{}",
+        m.subject()
+    );
+    assert!(
+        m.data.contains("Azamat Sultanov"),
+        "names go to a secure mailbox"
+    );
+}
+
+#[actix_web::test]
+async fn an_agency_switched_off_gets_nothing_more_even_what_was_queued() {
+    let f = fixture("2027-06-01", true).await;
+    jobs::run(
+        &f.ctx,
+        JobName::ReminderSweep,
+        "s1",
+        at("2027-05-25T09:00:00Z"),
+    )
+    .unwrap();
+    let agency: Value = f
+        .app
+        .get(&f.admin, &format!("/api/v1/agencies/{}", f.agency_id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let resp = f
+        .app
+        .put_json(
+            &f.admin,
+            &format!("/api/v1/agencies/{}", f.agency_id),
+            Some(&agency["version"].to_string()),
+            &json!({"name": "Lisbon Housing", "kind": "housing", "mailbox": "housing@agency.test",
+                    "vetting_status": "lapsed"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    sweep_and_deliver(&f.ctx, at("2027-05-25T09:30:00Z"));
+    assert!(f.sink.messages().is_empty());
+    let lines: Value = f
+        .app
+        .get(
+            &f.coordinator,
+            &format!("/api/v1/participants/{}/notifications", f.participant_id),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(lines[0]["status"], "cancelled");
+}
+
+#[actix_web::test]
+async fn a_restricted_persons_reminders_and_milestones_reach_named_staff_only() {
+    let f = fixture("2027-06-01", true).await;
+    created(
+        f.app
+            .post_json(
+                &f.admin,
+                "/api/v1/reminder-rules",
+                &json!({"name": "Coordinators", "milestone_kinds": ["accommodation_confirmed"],
+                        "days_before": [7], "recipients": ["coordinator", "probation_officer"]}),
+            )
+            .await,
+    )
+    .await;
+    // Restricted, with only the probation officer and the coordinator named.
+    let p: Value = f
+        .app
+        .get(
+            &f.coordinator,
+            &format!("/api/v1/participants/{}", f.participant_id),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut body = participant_body("PT-2027-00001", f.app.site_id("PT-LIS"));
+    body["probation_officer_id"] = json!(f.probation.id);
+    body["restricted"] = json!(true);
+    body["named_staff_ids"] = json!([f.coordinator.id]);
+    let resp = f
+        .app
+        .put_json(
+            &f.coordinator,
+            &format!("/api/v1/participants/{}", f.participant_id),
+            Some(&p["version"].to_string()),
+            &body,
+        )
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "{}",
+        resp.text().await.unwrap()
+    );
+    let other = f.app.user(onward::auth::Role::Coordinator, Some("PT-LIS"));
+    sweep_and_deliver(&f.ctx, at("2027-05-25T09:00:00Z"));
+    let mut to: Vec<String> = f
+        .sink
+        .messages()
+        .iter()
+        .flat_map(|m| m.to.clone())
+        .collect();
+    to.sort();
+    let mut expected = vec![
+        f.coordinator.email.clone(),
+        "housing@agency.test".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(
+        to, expected,
+        "not the probation officer or the other coordinator: they are not named"
+    );
+    assert!(!to.contains(&other.email));
+    // The agency's staff do not see the restricted person's milestone either.
+    let user = agency_user(&f);
+    let list: Value = f
+        .app
+        .get(&user, "/api/v1/milestones")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 0);
+    let resp = f
+        .app
+        .get(&user, &format!("/api/v1/milestones/{}", f.milestone_id))
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let admin_list: Value = f
+        .app
+        .get(&f.admin, "/api/v1/milestones")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(admin_list["total"], 0, "an admin not named does not see it");
 }

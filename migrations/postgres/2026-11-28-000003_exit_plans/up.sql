@@ -27,6 +27,7 @@ CREATE TABLE sharing_bases (
     legal_basis TEXT NOT NULL,
     valid_from DATE NOT NULL,
     valid_until DATE,
+    version INTEGER NOT NULL DEFAULT 1,
     created_by BIGINT REFERENCES users(id),
     created_at TIMESTAMP NOT NULL
 );
@@ -68,6 +69,7 @@ CREATE TABLE exit_plan_pathways (
     pathway TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('not_started','in_progress','support_required','support_not_required','support_declined','done')),
     responsible TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL DEFAULT 1,
     updated_at TIMESTAMP NOT NULL,
     PRIMARY KEY (plan_id, pathway)
 );
