@@ -7,7 +7,6 @@ pub mod routes;
 
 use std::collections::HashSet;
 
-use actix_web::http::StatusCode;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -194,14 +193,8 @@ impl From<AgencyError> for Problem {
         match e {
             AgencyError::NotFound => Problem::not_found(),
             AgencyError::Invalid(errors) => Problem::invalid(errors),
-            AgencyError::Stale => {
-                Problem::conflict(crate::web::pages::default_t("problem-stale-simple"))
-            }
-            AgencyError::VersionRequired => Problem::new(
-                StatusCode::PRECONDITION_REQUIRED,
-                "problem-version-required",
-                crate::web::pages::default_t("problem-version-required-detail"),
-            ),
+            AgencyError::Stale => Problem::stale(),
+            AgencyError::VersionRequired => Problem::version_required(),
             AgencyError::Forbidden => Problem::forbidden(),
             AgencyError::Db(e) => e.into(),
         }

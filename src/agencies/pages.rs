@@ -14,8 +14,8 @@ use crate::audit::Who;
 use crate::auth::routes::viewer;
 use crate::auth::{Actor, PageActor, RequestMeta, Role};
 use crate::db::schema::users;
-use crate::web::errors::{FieldError, FieldErrors, PageError, Problem};
-use crate::web::form::{error_map, opt_number, PageForm};
+use crate::web::errors::{FieldError, PageError, Problem};
+use crate::web::form::{error_map, failed_save, opt_number, PageForm};
 use crate::web::pages::{page_with_status, redirect, render_page};
 use crate::web::AppState;
 
@@ -134,18 +134,6 @@ async fn list_page(
     render(&state, &actor.0, None, blank, &[], StatusCode::OK).await
 }
 
-fn form_errors(e: AgencyError) -> Result<(StatusCode, Vec<FieldError>), PageError> {
-    match e {
-        AgencyError::Invalid(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors.0)),
-        AgencyError::Stale => {
-            let mut errors = FieldErrors::default();
-            errors.add("version", "problem-stale-simple");
-            Ok((StatusCode::CONFLICT, errors.0))
-        }
-        other => Err(Problem::from(other).into()),
-    }
-}
-
 #[post("/agencies")]
 async fn create_page(
     state: web::Data<AppState>,
@@ -161,7 +149,7 @@ async fn create_page(
     {
         Ok(agency) => Ok(redirect(&format!("/agencies/{}", agency.id))),
         Err(e) => {
-            let (status, errors) = form_errors(e)?;
+            let (status, errors) = failed_save(e)?;
             render(&state, &actor.0, None, json!(form), &errors, status).await
         }
     }
@@ -208,7 +196,7 @@ async fn update_page(
     {
         Ok(_) => Ok(redirect(&format!("/agencies/{id}"))),
         Err(e) => {
-            let (status, errors) = form_errors(e)?;
+            let (status, errors) = failed_save(e)?;
             render(&state, &actor.0, Some(id), json!(form), &errors, status).await
         }
     }

@@ -249,23 +249,22 @@ pub fn notify(
     let mut queued = 0;
     for alert_id in waiting {
         queued += conn.transaction::<_, DbError, _>(|conn| {
-            let row: Option<AlertFacts> =
-                absence_alerts::table
-                    .inner_join(participants::table)
-                    .inner_join(cohorts::table)
-                    .filter(absence_alerts::id.eq(alert_id))
-                    .filter(absence_alerts::notified_at.is_null())
-                    .select((
-                        participants::id,
-                        participants::case_reference,
-                        participants::site_id,
-                        participants::probation_officer_id,
-                        cohorts::name,
-                        absence_alerts::streak,
-                        participants::restricted,
-                    ))
-                    .first(conn)
-                    .optional()?;
+            let row: Option<AlertFacts> = absence_alerts::table
+                .inner_join(participants::table)
+                .inner_join(cohorts::table)
+                .filter(absence_alerts::id.eq(alert_id))
+                .filter(absence_alerts::notified_at.is_null())
+                .select((
+                    participants::id,
+                    participants::case_reference,
+                    participants::site_id,
+                    participants::probation_officer_id,
+                    cohorts::name,
+                    absence_alerts::streak,
+                    participants::restricted,
+                ))
+                .first(conn)
+                .optional()?;
             let Some((participant_id, case_reference, site_id, po, cohort, streak, restricted)) =
                 row
             else {

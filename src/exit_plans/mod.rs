@@ -7,7 +7,6 @@ pub mod model;
 pub mod pages;
 pub mod routes;
 
-use actix_web::http::StatusCode;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -57,14 +56,8 @@ impl From<PlanError> for Problem {
             PlanError::Exists => {
                 Problem::conflict(crate::web::pages::default_t("problem-plan-exists"))
             }
-            PlanError::Stale => {
-                Problem::conflict(crate::web::pages::default_t("problem-stale-simple"))
-            }
-            PlanError::VersionRequired => Problem::new(
-                StatusCode::PRECONDITION_REQUIRED,
-                "problem-version-required",
-                crate::web::pages::default_t("problem-version-required-detail"),
-            ),
+            PlanError::Stale => Problem::stale(),
+            PlanError::VersionRequired => Problem::version_required(),
             PlanError::Forbidden => Problem::forbidden(),
             PlanError::Db(e) => e.into(),
         }

@@ -19,7 +19,7 @@ use crate::i18n::DEFAULT_LANG;
 use crate::participants::access as participant_access;
 use crate::reminders::PlannedReminder;
 use crate::web::errors::{FieldError, FieldErrors, PageError, Problem};
-use crate::web::form::{error_map, opt_number, PageForm};
+use crate::web::form::{error_map, failed_save, opt_number, PageForm};
 use crate::web::pages::{page, page_with_status, redirect, render_page};
 use crate::web::paging::Page;
 use crate::web::AppState;
@@ -213,24 +213,6 @@ async fn plan_page(
     .await
 }
 
-/// The errors of a failed save, or the failure itself when it is not about fields.
-fn field_errors(e: PlanError) -> Result<(StatusCode, Vec<FieldError>), PageError> {
-    match e {
-        PlanError::Invalid(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors.0)),
-        PlanError::Stale => {
-            let mut errors = FieldErrors::default();
-            errors.add("version", "problem-stale-simple");
-            Ok((StatusCode::CONFLICT, errors.0))
-        }
-        PlanError::Exists => {
-            let mut errors = FieldErrors::default();
-            errors.add("target_release_date", "problem-plan-exists");
-            Ok((StatusCode::CONFLICT, errors.0))
-        }
-        other => Err(Problem::from(other).into()),
-    }
-}
-
 #[derive(Debug, Default, Deserialize, Serialize)]
 struct PlanForm {
     #[serde(default)]
@@ -281,7 +263,7 @@ async fn save_plan(
     match result {
         Ok(_) => Ok(redirect(&format!("/participants/{id}/exit-plan"))),
         Err(e) => {
-            let (status, errors) = field_errors(e)?;
+            let (status, errors) = failed_save(e)?;
             render_plan(
                 &state,
                 &actor.0,
@@ -330,7 +312,7 @@ async fn save_pathway(
     {
         Ok(_) => Ok(redirect(&format!("/participants/{id}/exit-plan#pathways"))),
         Err(e) => {
-            let (status, errors) = field_errors(e)?;
+            let (status, errors) = failed_save(e)?;
             let values =
                 json!({"pathway": pathway, "status": form.status, "responsible": form.responsible});
             render_plan(
@@ -407,7 +389,7 @@ async fn add_milestone(
     match result {
         Ok(_) => Ok(redirect(&format!("/participants/{id}/exit-plan#timeline"))),
         Err(e) => {
-            let (status, errors) = field_errors(e)?;
+            let (status, errors) = failed_save(e)?;
             render_plan(
                 &state,
                 &actor.0,
@@ -662,7 +644,7 @@ async fn save_milestone(
         Ok(_) => Ok(redirect(&format!("/milestones/{id}"))),
         Err(PlanError::VersionRequired) => Err(Problem::from(PlanError::VersionRequired).into()),
         Err(e) => {
-            let (status, errors) = field_errors(e)?;
+            let (status, errors) = failed_save(e)?;
             render_milestone(
                 &state,
                 &actor.0,

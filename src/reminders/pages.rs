@@ -16,7 +16,7 @@ use crate::exit_plans::model::{MILESTONE_KINDS, RELEASE_KIND};
 use crate::exit_plans::PlanError;
 use crate::reminders::{self as area, RuleInput, DELIVERIES, RECIPIENTS};
 use crate::web::errors::{FieldError, FieldErrors, PageError, Problem};
-use crate::web::form::{error_map, opt_number, PageForm};
+use crate::web::form::{error_map, failed_save, opt_number, PageForm};
 use crate::web::pages::{page, page_with_status, redirect, render_page};
 use crate::web::AppState;
 
@@ -140,18 +140,6 @@ async fn render(
     Ok(page_with_status(status, html))
 }
 
-fn form_errors(e: PlanError) -> Result<(StatusCode, Vec<FieldError>), PageError> {
-    match e {
-        PlanError::Invalid(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors.0)),
-        PlanError::Stale => {
-            let mut errors = FieldErrors::default();
-            errors.add("version", "problem-stale-simple");
-            Ok((StatusCode::CONFLICT, errors.0))
-        }
-        other => Err(Problem::from(other).into()),
-    }
-}
-
 #[get("/reminder-rules")]
 async fn rules_page(
     state: web::Data<AppState>,
@@ -182,7 +170,7 @@ async fn create_rule(
     match result {
         Ok(_) => Ok(redirect("/reminder-rules")),
         Err(e) => {
-            let (status, errors) = form_errors(e)?;
+            let (status, errors) = failed_save(e)?;
             render(&state, &actor.0, None, json!(form), &errors, status).await
         }
     }
@@ -237,7 +225,7 @@ async fn update_rule(
     match result {
         Ok(_) => Ok(redirect("/reminder-rules")),
         Err(e) => {
-            let (status, errors) = form_errors(e)?;
+            let (status, errors) = failed_save(e)?;
             render(&state, &actor.0, Some(id), json!(form), &errors, status).await
         }
     }

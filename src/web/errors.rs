@@ -103,6 +103,18 @@ impl Problem {
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "problem-conflict", detail)
     }
+    /// Someone else changed the record since it was read (409).
+    pub fn stale() -> Self {
+        Self::conflict(t(&DEFAULT_LANG, "problem-stale-simple"))
+    }
+    /// A change came without the version it was based on (428).
+    pub fn version_required() -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "problem-version-required",
+            t(&DEFAULT_LANG, "problem-version-required-detail"),
+        )
+    }
     pub fn unavailable() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -69,3 +69,23 @@ pub fn opt_number<T: std::str::FromStr>(raw: &Option<String>) -> Result<Option<T
         Some(s) => s.parse().map(Some).map_err(|_| NotANumber),
     }
 }
+
+/// What a form shows again after a failed save: the fields to correct (422), or the version
+/// conflict as an error on the form (409), keeping what was typed. Anything else is an error
+/// page.
+pub fn failed_save(
+    failure: impl Into<Problem>,
+) -> Result<(StatusCode, Vec<crate::web::errors::FieldError>), PageError> {
+    let problem = failure.into();
+    match problem.status {
+        StatusCode::UNPROCESSABLE_ENTITY => Ok((problem.status, problem.errors)),
+        StatusCode::CONFLICT => Ok((
+            problem.status,
+            vec![crate::web::errors::FieldError {
+                field: "version".into(),
+                message: problem.detail,
+            }],
+        )),
+        _ => Err(PageError(problem)),
+    }
+}
