@@ -205,3 +205,55 @@ fn parse_number(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::JobName;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| {
+            vars.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn jobs_can_be_switched_off_per_instance_and_schedules_are_checked() {
+        let c = config(&[("ONWARD_JOBS_DISABLED", "daily-digest, reminder-sweep")]).unwrap();
+        assert_eq!(
+            c.jobs_disabled,
+            vec![JobName::DailyDigest, JobName::ReminderSweep]
+        );
+        assert_eq!(
+            config(&[("ONWARD_JOBS_DISABLED", "all")])
+                .unwrap()
+                .jobs_disabled
+                .len(),
+            4
+        );
+        let e = config(&[("ONWARD_JOBS_DISABLED", "sweep")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("ONWARD_JOBS_DISABLED") && e.contains("reminder-sweep"),
+            "{e}"
+        );
+        let e = config(&[("ONWARD_CRON_REMINDER_SWEEP", "every morning")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ONWARD_CRON_REMINDER_SWEEP"), "{e}");
+        let e = config(&[("ONWARD_LOCAL_MORNING", "8am")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ONWARD_LOCAL_MORNING"), "{e}");
+        let e = config(&[("ONWARD_SMTP_URL", "ftp://mail")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ONWARD_SMTP_URL"), "{e}");
+        let c = config(&[("ONWARD_PUBLIC_URL", "https://onward.example.org/app")]).unwrap();
+        assert_eq!(c.public_url.as_str(), "https://onward.example.org/app/");
+        assert_eq!(c.mail_from, "Onward <onward@onward.example.org>");
+    }
+}

@@ -898,3 +898,44 @@ async fn review_rules_hold_for_registers_alerts_and_held_sessions() {
         .unwrap();
     assert_eq!(found["total"], 1);
 }
+
+#[actix_web::test]
+async fn an_absence_alert_is_emailed_once_to_the_sites_coordinators_without_names() {
+    use onward::jobs::{self, JobContext, JobName};
+    let c = cohort(5, 2, 10).await;
+    for session in c.sessions.iter().take(3) {
+        let resp = c
+            .app
+            .put_json(
+                &c.coordinator,
+                &format!("/api/v1/sessions/{session}/register"),
+                None,
+                &register(&c.people, &["unexcused", "present"]),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+    let sink = crate::smtp::SmtpSink::start();
+    let ctx = JobContext {
+        mailer: onward::mail::Mailer::new(
+            Some(&sink.url()),
+            "Onward <onward@example.org>",
+            "unused".into(),
+        )
+        .unwrap(),
+        ..JobContext::from_config(c.app.pool.clone(), &c.app.config).unwrap()
+    };
+    let now = chrono::Utc::now();
+    for run in ["a", "b"] {
+        jobs::run(&ctx, JobName::AbsenceAlerts, run, now).unwrap();
+        jobs::run(&ctx, JobName::OutboxDelivery, run, now).unwrap();
+    }
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1, "once");
+    assert_eq!(messages[0].to, vec![c.coordinator.email.clone()]);
+    assert_eq!(
+        messages[0].subject(),
+        "Absence alert: KG-2026-00001 missed 3 sessions in a row"
+    );
+    assert!(!messages[0].data.contains("Azamat") && !messages[0].data.contains("Sultanov"));
+}
