@@ -1316,3 +1316,36 @@ async fn a_restricted_persons_reminders_and_milestones_reach_named_staff_only() 
         .unwrap();
     assert_eq!(admin_list["total"], 0, "an admin not named does not see it");
 }
+
+#[actix_web::test]
+async fn a_probation_officer_records_progress_on_the_milestones_of_their_cases() {
+    let f = fixture("2027-06-01", true).await;
+    let resp = f
+        .app
+        .put_json(
+            &f.probation,
+            &format!("/api/v1/milestones/{}", f.milestone_id),
+            Some("1"),
+            &json!({"status": "in_progress", "note": "Called the housing office", "offset_days": -90}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let m: Value = resp.json().await.unwrap();
+    assert_eq!(m["status"], "in_progress");
+    assert_eq!(
+        m["due_on"], "2027-06-01",
+        "the date is the coordinator's to change"
+    );
+    // Another officer's case is out of reach.
+    let other = f.app.user(onward::auth::Role::ProbationOfficer, None);
+    let resp = f
+        .app
+        .put_json(
+            &other,
+            &format!("/api/v1/milestones/{}", f.milestone_id),
+            Some("2"),
+            &json!({"status": "done"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
