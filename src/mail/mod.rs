@@ -114,15 +114,21 @@ pub fn render(kind: &str, language: &str, ctx: &EmailContext) -> Result<Rendered
     let subject = TEXT
         .render(&format!("{language}/{kind}.subject"), ctx)
         .map_err(fail)?;
+    let mut text = TEXT
+        .render(&format!("{language}/{kind}.txt"), ctx)
+        .map_err(fail)?;
+    let mut html = HTML
+        .render(&format!("{language}/{kind}.html"), ctx)
+        .map_err(fail)?;
+    // Handlebars renders into generously sized buffers (about 16 KB an email); a sweep holds
+    // many emails at once, so give the spare room back.
+    text.shrink_to_fit();
+    html.shrink_to_fit();
     Ok(Rendered {
         // A subject is one line whatever the template's whitespace.
         subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
-        text: TEXT
-            .render(&format!("{language}/{kind}.txt"), ctx)
-            .map_err(fail)?,
-        html: HTML
-            .render(&format!("{language}/{kind}.html"), ctx)
-            .map_err(fail)?,
+        text,
+        html,
     })
 }
 

@@ -246,9 +246,11 @@ pub fn sweep(
         .into_iter()
         .collect();
 
-    let mut new_rows: Vec<NewNotification> = Vec::new();
+    // First decide (cheap), then render and write in chunks, so that memory stays flat however
+    // many reminders one sweep sends (the first sweep of a large installation sends a lot).
+    let mut decisions: Vec<Decision> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    for item in &items {
+    for (index, item) in items.iter().enumerate() {
         let tz = lookup
             .zones
             .get(&item.site_id)
@@ -276,9 +278,14 @@ pub fn sweep(
                             continue;
                         }
                     }
-                    new_rows.push(reminder_row(
-                        settings, item, lead, today, &target, key, rule, now,
-                    )?);
+                    decisions.push(Decision {
+                        item: index,
+                        lead,
+                        today,
+                        target,
+                        key,
+                        digest: rule.delivery == "digest",
+                    });
                 }
             }
         }
@@ -287,11 +294,29 @@ pub fn sweep(
     // basis changes take, after checking that what was decided still holds. A release date
     // moved, or a milestone done, between the read and the write therefore never leaves an
     // email queued for a date or a step that no longer needs it.
-    counts.queued = crate::db::write_transaction(conn, |conn| {
-        let fresh = still_current(conn, new_rows, now.date_naive())?;
-        outbox::enqueue(conn, &fresh)
-    })?;
+    for chunk in decisions.chunks(1000) {
+        let rows = chunk
+            .iter()
+            .map(|d| reminder_row(settings, &items[d.item], d, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        counts.queued += crate::db::write_transaction(conn, |conn| {
+            let fresh = still_current(conn, rows, now.date_naive())?;
+            outbox::enqueue(conn, &fresh)
+        })?;
+    }
     Ok(counts)
+}
+
+/// One email the sweep decided to send, before it is rendered.
+struct Decision {
+    /// Index into the sweep's items.
+    item: usize,
+    lead: i32,
+    /// The site's local date at the sweep.
+    today: NaiveDate,
+    target: Target,
+    key: String,
+    digest: bool,
 }
 
 /// The rows whose milestone or release date, plan and agency basis are as they were read.
@@ -406,17 +431,13 @@ fn due_lead(rule: &ReminderRule, item: &Item, day: NaiveDate, today: NaiveDate) 
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn reminder_row(
     settings: &SweepSettings,
     item: &Item,
-    lead: i32,
-    today: NaiveDate,
-    target: &Target,
-    key: String,
-    rule: &ReminderRule,
+    decision: &Decision,
     now: DateTime<Utc>,
 ) -> Result<NewNotification, DbError> {
+    let (lead, today, target) = (decision.lead, decision.today, &decision.target);
     let kind = match (item.milestone_id, lead >= 0) {
         (None, _) => "release_reminder",
         (Some(_), true) => "milestone_reminder",
@@ -473,9 +494,9 @@ fn reminder_row(
     };
     let rendered =
         mail::render(kind, &language, &ctx).map_err(|e| DbError::Query(e.to_string()))?;
-    let digest = rule.delivery == "digest";
+    let digest = decision.digest;
     Ok(NewNotification::new(
-        key,
+        decision.key.clone(),
         kind,
         agency_id.is_some(),
         Some(item.participant_id),
