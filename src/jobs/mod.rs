@@ -253,13 +253,7 @@ fn execute(
     }
     Ok(match job {
         JobName::ReminderSweep => json(&sweep::sweep(conn, &ctx.sweep, now)?),
-        JobName::OutboxDelivery => json(&crate::outbox::deliver_due(
-            conn,
-            &ctx.mailer,
-            &ctx.instance,
-            now.naive_utc(),
-            50,
-        )?),
+        JobName::OutboxDelivery => json(&deliver_in_parallel(ctx, conn, now)?),
         JobName::DailyDigest => serde_json::json!({
             "digests": crate::outbox::compose_digests(
                 conn,
@@ -272,6 +266,54 @@ fn execute(
             "queued": crate::attendance::alerts::notify(conn, &ctx.sweep, now)?
         }),
     })
+}
+
+/// How many connections to the mail server one instance uses at once. One SMTP connection
+/// sends about 25 emails a second at best (lettre writes the end of each message as a small
+/// separate packet, which waits for the server's delayed acknowledgement), so a backlog is
+/// worked through on several.
+pub const DELIVERY_WORKERS: u32 = 4;
+
+/// Deliver with up to [`DELIVERY_WORKERS`] workers, each with its own database connection and
+/// its own leases (rows are claimed one at a time, so workers never collide), leaving the pool
+/// room for requests.
+fn deliver_in_parallel(
+    ctx: &JobContext,
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+) -> Result<crate::outbox::DeliveryCounts, DbError> {
+    let extra = DELIVERY_WORKERS
+        .min(ctx.pool.max_size().saturating_sub(2))
+        .saturating_sub(1);
+    let deliver = |conn: &mut DbConnection| {
+        crate::outbox::deliver_due(conn, &ctx.mailer, &ctx.instance, now.naive_utc(), 20)
+    };
+    let results: Vec<Result<crate::outbox::DeliveryCounts, DbError>> = std::thread::scope(|s| {
+        let helpers: Vec<_> = (0..extra)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut own = ctx.pool.get().map_err(DbError::from)?;
+                    deliver(&mut own)
+                })
+            })
+            .collect();
+        let mut all = vec![deliver(conn)];
+        for h in helpers {
+            all.push(
+                h.join()
+                    .unwrap_or_else(|_| Err(DbError::Query("a delivery worker panicked".into()))),
+            );
+        }
+        all
+    });
+    let mut total = crate::outbox::DeliveryCounts::default();
+    for r in results {
+        let c = r?;
+        total.sent += c.sent;
+        total.retrying += c.retrying;
+        total.failed += c.failed;
+    }
+    Ok(total)
 }
 
 /// A recorded run, as admins see it.
