@@ -294,7 +294,7 @@ pub fn sweep(
     // basis changes take, after checking that what was decided still holds. A release date
     // moved, or a milestone done, between the read and the write therefore never leaves an
     // email queued for a date or a step that no longer needs it.
-    for chunk in decisions.chunks(1000) {
+    for chunk in decisions.chunks(5000) {
         let rows = chunk
             .iter()
             .map(|d| reminder_row(settings, &items[d.item], d, now))

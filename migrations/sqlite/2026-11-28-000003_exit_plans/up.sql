@@ -145,6 +145,7 @@ CREATE INDEX notifications_due ON notifications(status, next_attempt_at);
 CREATE INDEX notifications_participant ON notifications(participant_id, created_at);
 CREATE INDEX notifications_milestone ON notifications(milestone_id);
 CREATE INDEX notifications_item_date ON notifications(item_date);
+CREATE INDEX notifications_digest ON notifications(digest_id);
 CREATE INDEX notifications_to ON notifications(to_address, status);
 
 -- Optional kinds a user does not want by email (agency reminders cannot be opted out of).
