@@ -318,6 +318,10 @@ fn serve(config: Config, demo: bool) -> Result<ExitCode, String> {
     let pool = open(&config)?;
     crate::mail::check_templates().map_err(|e| e.to_string())?;
     {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        crate::progress_notes::check_keys(&mut conn, config.data_keys.as_ref())?;
+    }
+    {
         // A new installation starts with the typical reminder rules and plan template.
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         crate::reminders::ensure_defaults(&mut conn)

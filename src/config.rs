@@ -44,6 +44,9 @@ pub struct Config {
     pub schedules: Vec<(crate::jobs::JobName, String)>,
     /// `ONWARD_JOBS_DISABLED`: jobs this instance does not run (comma-separated names), or `all`.
     pub jobs_disabled: Vec<crate::jobs::JobName>,
+    /// `ONWARD_DATA_KEY` (and, during a rotation, `ONWARD_DATA_KEY_PREVIOUS`): the keys that
+    /// encrypt sensitive text at rest. Without one, sensitive text cannot be written.
+    pub data_keys: Option<crate::crypto::Keyring>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,7 +166,23 @@ impl Config {
                 std::process::id()
             )
         });
+        let data_keys = match get("ONWARD_DATA_KEY") {
+            None => None,
+            Some(raw) => {
+                let current = crate::crypto::DataKey::parse(&raw)
+                    .map_err(|e| invalid("ONWARD_DATA_KEY", e.to_string()))?;
+                let previous = get("ONWARD_DATA_KEY_PREVIOUS")
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|k| !k.trim().is_empty())
+                    .map(crate::crypto::DataKey::parse)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| invalid("ONWARD_DATA_KEY_PREVIOUS", e.to_string()))?;
+                Some(crate::crypto::Keyring { current, previous })
+            }
+        };
         Ok(Self {
+            data_keys,
             smtp_url,
             mail_from,
             outbox_dir: get("ONWARD_OUTBOX_DIR")

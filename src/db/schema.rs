@@ -281,6 +281,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     email_opt_outs,
     job_runs,
+    progress_notes,
 );
 
 diesel::table! {
@@ -452,3 +453,25 @@ diesel::joinable!(milestones -> agencies (responsible_agency_id));
 diesel::joinable!(notifications -> participants (participant_id));
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(milestones -> participants (participant_id));
+
+diesel::table! {
+    progress_notes (id) {
+        id -> BigInt,
+        participant_id -> BigInt,
+        author_id -> BigInt,
+        contact_date -> Date,
+        contact_type -> Text,
+        engagement -> Nullable<Integer>,
+        attitudes -> Nullable<Integer>,
+        social_ties -> Nullable<Integer>,
+        identity -> Nullable<Integer>,
+        readiness -> Nullable<Integer>,
+        narrative -> Text,
+        next_contact_date -> Nullable<Date>,
+        tell_probation -> Bool,
+        version -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(progress_notes -> participants (participant_id));

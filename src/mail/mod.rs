@@ -21,12 +21,13 @@ use serde::Serialize;
 struct EmailTemplates;
 
 /// Kinds of email Onward writes; each has a subject, text and HTML template per language.
-pub const KINDS: [&str; 5] = [
+pub const KINDS: [&str; 6] = [
     "milestone_reminder",
     "milestone_overdue",
     "release_reminder",
     "absence_alert",
     "digest",
+    "progress_note",
 ];
 
 fn registry(escape: bool) -> Handlebars<'static> {

@@ -109,6 +109,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::reminders::routes::api(cfg);
     crate::outbox::routes::api(cfg);
     crate::jobs::routes::api(cfg);
+    crate::progress_notes::routes::api(cfg);
 }
 
 /// Every page route of every area.

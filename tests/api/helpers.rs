@@ -103,8 +103,14 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     vars.insert("DATABASE_URL".into(), database_url.clone());
     vars.insert("ONWARD_BIND".into(), "127.0.0.1:0".into());
     vars.insert("ONWARD_DB_POOL_SIZE".into(), "4".into());
+    // Sensitive text needs a data key; tests that need none remove it.
+    vars.insert("ONWARD_DATA_KEY".into(), TEST_DATA_KEY.into());
     for (k, v) in extra {
-        vars.insert((*k).into(), (*v).into());
+        if v.is_empty() {
+            vars.remove(*k);
+        } else {
+            vars.insert((*k).into(), (*v).into());
+        }
     }
     let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
     let pool = db::connect(&config.database_url, config.pool_size).expect("open test database");
@@ -137,6 +143,9 @@ pub fn browser() -> Client {
 }
 
 pub const PASSWORD: &str = "a-long-test-password";
+
+/// The data key of test apps (64 hex characters).
+pub const TEST_DATA_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 /// A user of the app, with an API token.
 #[derive(Debug, Clone)]

@@ -12,5 +12,6 @@ mod operations;
 mod participants;
 mod plan_pages;
 mod programmes;
+mod progress_notes;
 mod reminders;
 mod smtp;

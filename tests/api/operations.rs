@@ -191,6 +191,8 @@ async fn openapi_lists_every_api_route_and_swagger_ui_is_served() {
         ("/api/v1/notifications", "get"),
         ("/api/v1/notifications/{id}/retry", "post"),
         ("/api/v1/jobs", "get"),
+        ("/api/v1/participants/{id}/progress-notes", "get"),
+        ("/api/v1/participants/{id}/progress-notes", "post"),
     ];
     for (path, method) in expected {
         assert!(

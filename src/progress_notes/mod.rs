@@ -1,0 +1,473 @@
+//! Progress notes: a mentor's record of a contact (date, type, ratings on the disengagement
+//! domains, narrative, next contact, whether probation must be told). The narrative is sensitive:
+//! it is sealed with the data key before it is stored ([`crate::crypto`]) and opened only for
+//! those who may read it — the author, the site's coordinators and, when the mentor asked for
+//! probation to be told, the participant's probation officer. Never agency users.
+
+pub mod routes;
+
+use actix_web::http::StatusCode;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Event, Who};
+use crate::auth::{Actor, Role};
+use crate::crypto::Keyring;
+use crate::db::schema::{participants, progress_notes, users};
+use crate::db::{self, now, DbConnection, DbError};
+use crate::participants::access as participant_scope;
+use crate::programmes::model::{one_of, parse_date};
+use crate::web::errors::{FieldErrors, Problem};
+
+pub const CONTACT_TYPES: [&str; 5] = [
+    "one_to_one",
+    "group_follow_up",
+    "phone",
+    "family_contact",
+    "post_release_meeting",
+];
+
+/// The disengagement domains of PRODUCT.md, each rated 1 (concern) to 5 (strong).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ratings {
+    pub engagement: Option<i32>,
+    pub attitudes: Option<i32>,
+    pub social_ties: Option<i32>,
+    pub identity: Option<i32>,
+    pub readiness: Option<i32>,
+}
+
+/// A note as a mentor sends it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteInput {
+    /// `YYYY-MM-DD`, not in the future.
+    pub contact_date: Option<String>,
+    /// `one_to_one`, `group_follow_up`, `phone`, `family_contact` or `post_release_meeting`.
+    pub contact_type: Option<String>,
+    pub ratings: Option<Ratings>,
+    pub narrative: Option<String>,
+    /// `YYYY-MM-DD`, on or after the contact.
+    pub next_contact_date: Option<String>,
+    /// Tell the probation officer (by email, without the narrative) and share the note with them.
+    pub tell_probation: Option<bool>,
+}
+
+/// A note as shown to someone who may read it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NoteView {
+    pub id: i64,
+    pub participant_id: i64,
+    pub author_id: i64,
+    pub author_name: String,
+    pub contact_date: NaiveDate,
+    pub contact_type: String,
+    pub ratings: Ratings,
+    pub narrative: String,
+    pub next_contact_date: Option<NaiveDate>,
+    pub tell_probation: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum NoteError {
+    #[error("not found")]
+    NotFound,
+    #[error("invalid")]
+    Invalid(FieldErrors),
+    #[error("not allowed")]
+    Forbidden,
+    /// No data key is configured, so sensitive text can be neither written nor read.
+    #[error("no data key")]
+    NoKey,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for NoteError {
+    fn from(e: diesel::result::Error) -> Self {
+        NoteError::Db(e.into())
+    }
+}
+
+impl From<NoteError> for Problem {
+    fn from(e: NoteError) -> Self {
+        match e {
+            NoteError::NotFound => Problem::not_found(),
+            NoteError::Invalid(errors) => Problem::invalid(errors),
+            NoteError::Forbidden => Problem::forbidden(),
+            NoteError::NoKey => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "problem-no-data-key",
+                crate::web::pages::default_t("problem-no-data-key-detail"),
+            ),
+            NoteError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// A checked note.
+struct NoteFields {
+    contact_date: NaiveDate,
+    contact_type: String,
+    ratings: Ratings,
+    narrative: String,
+    next_contact_date: Option<NaiveDate>,
+    tell_probation: bool,
+}
+
+impl NoteInput {
+    fn validate(&self, today: NaiveDate) -> Result<NoteFields, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let contact_date = parse_date(&mut e, "contact_date", &self.contact_date);
+        if contact_date.is_some_and(|d| d > today) {
+            e.add("contact_date", "error-date-future");
+        }
+        let contact_type = one_of(&mut e, "contact_type", &self.contact_type, &CONTACT_TYPES);
+        let ratings = self.ratings.clone().unwrap_or_default();
+        for (field, value) in [
+            ("ratings.engagement", ratings.engagement),
+            ("ratings.attitudes", ratings.attitudes),
+            ("ratings.social_ties", ratings.social_ties),
+            ("ratings.identity", ratings.identity),
+            ("ratings.readiness", ratings.readiness),
+        ] {
+            if value.is_some_and(|v| !(1..=5).contains(&v)) {
+                e.add(field, "error-rating");
+            }
+        }
+        let narrative = self
+            .narrative
+            .clone()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        if narrative.is_empty() {
+            e.add("narrative", "error-required");
+        } else if narrative.chars().count() > 20_000 {
+            e.add("narrative", "error-too-long");
+        }
+        let next_contact_date = match self.next_contact_date.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(_) => parse_date(&mut e, "next_contact_date", &self.next_contact_date),
+        };
+        if let (Some(c), Some(n)) = (contact_date, next_contact_date) {
+            if n < c {
+                e.add("next_contact_date", "error-next-before-contact");
+            }
+        }
+        match (contact_date, contact_type) {
+            (Some(contact_date), Some(contact_type)) if e.is_empty() => Ok(NoteFields {
+                contact_date,
+                contact_type,
+                ratings,
+                narrative,
+                next_contact_date,
+                tell_probation: self.tell_probation.unwrap_or(false),
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// The participant (site, probation officer, case reference) if `actor` may see them.
+fn visible_participant(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    participant_id: i64,
+) -> Result<(i64, Option<i64>, String), NoteError> {
+    participant_scope::visible_to(actor)
+        .filter(participants::id.eq(participant_id))
+        .select((
+            participants::site_id,
+            participants::probation_officer_id,
+            participants::case_reference,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(NoteError::NotFound)
+}
+
+/// Record a note: assigned mentors and the site's coordinators.
+pub fn create(
+    conn: &mut DbConnection,
+    keys: Option<&Keyring>,
+    actor: &Actor,
+    who: &Who,
+    participant_id: i64,
+    input: &NoteInput,
+    public_url: &url::Url,
+) -> Result<NoteView, NoteError> {
+    let keys = keys.ok_or(NoteError::NoKey)?;
+    let fields = input
+        .validate(crate::web::time::today_utc())
+        .map_err(NoteError::Invalid)?;
+    db::write_transaction(conn, |conn| {
+        let (site, officer, case_reference) = visible_participant(conn, actor, participant_id)?;
+        let may_write = match actor.role {
+            Role::Mentor => true, // visible to a mentor = assigned to them
+            Role::Coordinator => participant_scope::may_edit(actor, site),
+            _ => false,
+        };
+        if !may_write {
+            return Err(NoteError::Forbidden);
+        }
+        let t = now();
+        diesel::insert_into(progress_notes::table)
+            .values((
+                progress_notes::participant_id.eq(participant_id),
+                progress_notes::author_id.eq(actor.id.0),
+                progress_notes::contact_date.eq(fields.contact_date),
+                progress_notes::contact_type.eq(&fields.contact_type),
+                progress_notes::engagement.eq(fields.ratings.engagement),
+                progress_notes::attitudes.eq(fields.ratings.attitudes),
+                progress_notes::social_ties.eq(fields.ratings.social_ties),
+                progress_notes::identity.eq(fields.ratings.identity),
+                progress_notes::readiness.eq(fields.ratings.readiness),
+                progress_notes::narrative.eq(keys.seal(&fields.narrative)),
+                progress_notes::next_contact_date.eq(fields.next_contact_date),
+                progress_notes::tell_probation.eq(fields.tell_probation),
+                progress_notes::version.eq(1),
+                progress_notes::created_at.eq(t),
+            ))
+            .execute(conn)?;
+        let id: i64 = progress_notes::table
+            .filter(progress_notes::participant_id.eq(participant_id))
+            .order(progress_notes::id.desc())
+            .select(progress_notes::id)
+            .first(conn)?;
+        if fields.tell_probation {
+            if let Some(officer) = officer {
+                tell_probation(
+                    conn,
+                    id,
+                    participant_id,
+                    officer,
+                    &case_reference,
+                    fields.contact_date,
+                    public_url,
+                )?;
+            }
+        }
+        audit::record(
+            conn,
+            who,
+            Event {
+                action: "progress_note.create",
+                entity_type: "progress_note",
+                entity_id: Some(id.to_string()),
+                participant_id: Some(participant_id),
+                detail: Some(serde_json::json!({ "tell_probation": fields.tell_probation })),
+            },
+        )?;
+        Ok(NoteView {
+            id,
+            participant_id,
+            author_id: actor.id.0,
+            author_name: actor.display_name.clone(),
+            contact_date: fields.contact_date,
+            contact_type: fields.contact_type,
+            ratings: fields.ratings,
+            narrative: fields.narrative,
+            next_contact_date: fields.next_contact_date,
+            tell_probation: fields.tell_probation,
+            created_at: t,
+        })
+    })
+}
+
+/// Email the probation officer that a mentor asked for them to be told: the case reference, the
+/// date and a link — never the narrative. Written in the same transaction as the note.
+fn tell_probation(
+    conn: &mut DbConnection,
+    note_id: i64,
+    participant_id: i64,
+    officer: i64,
+    case_reference: &str,
+    contact_date: NaiveDate,
+    public_url: &url::Url,
+) -> Result<(), DbError> {
+    let found: Option<(String, String, String)> = users::table
+        .filter(users::id.eq(officer))
+        .filter(users::active.eq(true))
+        .select((users::email, users::display_name, users::language))
+        .first(conn)
+        .optional()?;
+    let Some((email, name, language)) = found else {
+        return Ok(());
+    };
+    let ctx = crate::mail::EmailContext {
+        recipient: name,
+        case_reference: case_reference.to_string(),
+        due_on: contact_date.to_string(),
+        link: public_url
+            .join(&format!("participants/{participant_id}"))
+            .map(|u| u.to_string())
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    let rendered = crate::mail::render("progress_note", &language, &ctx)
+        .map_err(|e| DbError::Query(e.to_string()))?;
+    crate::outbox::enqueue(
+        conn,
+        &[crate::outbox::NewNotification::new(
+            format!("note|{note_id}|u{officer}"),
+            "progress_note",
+            false,
+            Some(participant_id),
+            None,
+            Some(contact_date),
+            Some(officer),
+            None,
+            email,
+            language,
+            rendered,
+            "pending",
+            now(),
+            public_url,
+        )],
+    )?;
+    Ok(())
+}
+
+#[derive(Queryable)]
+struct NoteRow {
+    id: i64,
+    participant_id: i64,
+    author_id: i64,
+    author_name: String,
+    contact_date: NaiveDate,
+    contact_type: String,
+    engagement: Option<i32>,
+    attitudes: Option<i32>,
+    social_ties: Option<i32>,
+    identity: Option<i32>,
+    readiness: Option<i32>,
+    narrative: String,
+    next_contact_date: Option<NaiveDate>,
+    tell_probation: bool,
+    created_at: NaiveDateTime,
+}
+
+/// The notes of a participant that `actor` may read, newest contact first; the read is audited.
+pub fn list(
+    conn: &mut DbConnection,
+    keys: Option<&Keyring>,
+    actor: &Actor,
+    who: &Who,
+    participant_id: i64,
+) -> Result<Vec<NoteView>, NoteError> {
+    let (site, officer, _) = visible_participant(conn, actor, participant_id)?;
+    let mut q = progress_notes::table
+        .inner_join(users::table.on(users::id.eq(progress_notes::author_id)))
+        .filter(progress_notes::participant_id.eq(participant_id))
+        .into_boxed::<db::MultiBackend>();
+    q = match actor.role {
+        Role::Coordinator if participant_scope::may_edit(actor, site) => q,
+        Role::Mentor => q.filter(progress_notes::author_id.eq(actor.id.0)),
+        Role::ProbationOfficer if officer == Some(actor.id.0) => {
+            q.filter(progress_notes::tell_probation.eq(true))
+        }
+        // Admins and everyone else: need-to-know says no.
+        _ => return Ok(Vec::new()),
+    };
+    let rows: Vec<NoteRow> = q
+        .order((
+            progress_notes::contact_date.desc(),
+            progress_notes::id.desc(),
+        ))
+        .select((
+            progress_notes::id,
+            progress_notes::participant_id,
+            progress_notes::author_id,
+            users::display_name,
+            progress_notes::contact_date,
+            progress_notes::contact_type,
+            progress_notes::engagement,
+            progress_notes::attitudes,
+            progress_notes::social_ties,
+            progress_notes::identity,
+            progress_notes::readiness,
+            progress_notes::narrative,
+            progress_notes::next_contact_date,
+            progress_notes::tell_probation,
+            progress_notes::created_at,
+        ))
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys = keys.ok_or(NoteError::NoKey)?;
+    let notes = rows
+        .into_iter()
+        .map(|r| {
+            let narrative = keys.open(&r.narrative).map_err(|e| {
+                // A wrong or missing old key is a configuration fault, never the user's.
+                NoteError::Db(DbError::Query(format!("progress note {}: {e}", r.id)))
+            })?;
+            Ok(NoteView {
+                id: r.id,
+                participant_id: r.participant_id,
+                author_id: r.author_id,
+                author_name: r.author_name,
+                contact_date: r.contact_date,
+                contact_type: r.contact_type,
+                ratings: Ratings {
+                    engagement: r.engagement,
+                    attitudes: r.attitudes,
+                    social_ties: r.social_ties,
+                    identity: r.identity,
+                    readiness: r.readiness,
+                },
+                narrative,
+                next_contact_date: r.next_contact_date,
+                tell_probation: r.tell_probation,
+                created_at: r.created_at,
+            })
+        })
+        .collect::<Result<Vec<_>, NoteError>>()?;
+    audit::record_reads(
+        conn,
+        who,
+        "progress_note.read",
+        "participant",
+        &participant_id.to_string(),
+        &[participant_id],
+    )?;
+    Ok(notes)
+}
+
+/// Refuse to start when sealed text exists that the configured keys cannot open (no key at
+/// all, or a key that sealed some of it is missing). The message says what to set.
+pub fn check_keys(conn: &mut DbConnection, keys: Option<&Keyring>) -> Result<(), String> {
+    let sealed: Vec<String> = progress_notes::table
+        .select(progress_notes::narrative)
+        .load(conn)
+        .map_err(|e| e.to_string())?;
+    if sealed.is_empty() {
+        return Ok(());
+    }
+    let Some(keys) = keys else {
+        return Err(format!(
+            "ONWARD_DATA_KEY is not set, but {} progress notes are stored encrypted: set the key they were written with (64 hex characters)",
+            sealed.len()
+        ));
+    };
+    let mut missing: Vec<&str> = sealed
+        .iter()
+        .filter_map(|s| crate::crypto::key_id_of(s))
+        .filter(|id| !keys.knows(id))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "some progress notes were encrypted with data key(s) {} which ONWARD_DATA_KEY / ONWARD_DATA_KEY_PREVIOUS do not hold",
+            missing.join(", ")
+        ))
+    }
+}
