@@ -58,6 +58,20 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Data keys that encrypt sensitive text at rest.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Print a new random data key (64 hex characters) for ONWARD_DATA_KEY.
+    Generate,
+    /// Re-encrypt everything under ONWARD_DATA_KEY; the old key goes in ONWARD_DATA_KEY_PREVIOUS
+    /// (running instances configured with both keep working throughout).
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -273,6 +287,39 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             )
             .map_err(|e| e.to_string())?;
             println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys {
+            command: KeysCommand::Generate,
+        } => {
+            println!("{}", crate::crypto::DataKey::generate_hex());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let keys = config.data_keys.clone().ok_or(
+                "set ONWARD_DATA_KEY to the new key and ONWARD_DATA_KEY_PREVIOUS to the old one",
+            )?;
+            let pool = open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let n = crate::progress_notes::rotate(&mut conn, &keys)?;
+            audit::record(
+                &mut conn,
+                &Who::command_line(),
+                Event {
+                    action: "keys.rotate",
+                    entity_type: "installation",
+                    entity_id: Some(keys.current.id().to_string()),
+                    participant_id: None,
+                    detail: Some(serde_json::json!({ "resealed": n })),
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            println!(
+                "{n} value(s) re-encrypted under key {}; ONWARD_DATA_KEY_PREVIOUS may now be removed",
+                keys.current.id()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Jobs {

@@ -471,3 +471,44 @@ pub fn check_keys(conn: &mut DbConnection, keys: Option<&Keyring>) -> Result<(),
         ))
     }
 }
+
+/// Re-seal every narrative not sealed with the current key, in batches of 500, each batch in its
+/// own transaction. Instances keep running meanwhile: configured with the new key and the old
+/// one as `ONWARD_DATA_KEY_PREVIOUS`, they read both. Returns how many were re-sealed.
+pub fn rotate(conn: &mut DbConnection, keys: &Keyring) -> Result<usize, String> {
+    let current = keys.current.id().to_string();
+    let mut done = 0;
+    loop {
+        let batch: Vec<(i64, String)> = progress_notes::table
+            .filter(progress_notes::narrative.not_like(format!("v1:{current}:%")))
+            .order(progress_notes::id.asc())
+            .limit(500)
+            .select((progress_notes::id, progress_notes::narrative))
+            .load(conn)
+            .map_err(|e| e.to_string())?;
+        if batch.is_empty() {
+            return Ok(done);
+        }
+        conn.transaction::<_, NoteError, _>(|conn| {
+            for (id, sealed) in &batch {
+                let plain = keys.open(sealed).map_err(|e| {
+                    NoteError::Db(DbError::Query(format!("progress note {id}: {e}")))
+                })?;
+                // Only if nobody changed it meanwhile.
+                diesel::update(
+                    progress_notes::table
+                        .filter(progress_notes::id.eq(id))
+                        .filter(progress_notes::narrative.eq(sealed)),
+                )
+                .set(progress_notes::narrative.eq(keys.seal(&plain)))
+                .execute(conn)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| match e {
+            NoteError::Db(e) => e.to_string(),
+            other => other.to_string(),
+        })?;
+        done += batch.len();
+    }
+}

@@ -253,3 +253,59 @@ async fn without_its_key_onward_neither_writes_notes_nor_starts_over_encrypted_o
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("do not hold"));
 }
+
+#[actix_web::test]
+async fn after_a_key_rotation_the_notes_stay_readable_under_the_new_key_alone() {
+    let c = case_with(&[]).await;
+    assert_eq!(
+        write(&c, &c.mentor, note("Spoke warmly of his daughter", false))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let generate = std::process::Command::new(env!("CARGO_BIN_EXE_onward"))
+        .args(["keys", "generate"])
+        .env("ONWARD_CONFIG", "/nonexistent")
+        .output()
+        .unwrap();
+    let new_key = String::from_utf8_lossy(&generate.stdout).trim().to_string();
+    assert_eq!(new_key.len(), 64);
+    let rotate = std::process::Command::new(env!("CARGO_BIN_EXE_onward"))
+        .args(["keys", "rotate"])
+        .env("DATABASE_URL", &c.app.database_url)
+        .env("ONWARD_CONFIG", "/nonexistent")
+        .env("ONWARD_DATA_KEY", &new_key)
+        .env("ONWARD_DATA_KEY_PREVIOUS", TEST_DATA_KEY)
+        .output()
+        .unwrap();
+    assert!(
+        rotate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotate.stderr)
+    );
+    assert!(String::from_utf8_lossy(&rotate.stdout).starts_with("1 value(s) re-encrypted"));
+    use diesel::prelude::*;
+    use onward::db::schema::progress_notes;
+    let stored: String = progress_notes::table
+        .select(progress_notes::narrative)
+        .first(&mut *c.app.conn())
+        .unwrap();
+    let new_id = onward::crypto::DataKey::parse(&new_key)
+        .unwrap()
+        .id()
+        .to_string();
+    assert_eq!(onward::crypto::key_id_of(&stored), Some(new_id.as_str()));
+    assert!(!stored.contains("daughter"));
+    // An instance with the new key alone reads it; the old key alone no longer does.
+    let keys = onward::crypto::Keyring {
+        current: onward::crypto::DataKey::parse(&new_key).unwrap(),
+        previous: vec![],
+    };
+    assert_eq!(keys.open(&stored).unwrap(), "Spoke warmly of his daughter");
+    let (status, _) = read(&c, &c.mentor).await;
+    assert_eq!(
+        status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the running app still has only the old key"
+    );
+}
