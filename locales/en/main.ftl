@@ -530,3 +530,5 @@ problem-no-data-key-detail = Sensitive notes cannot be written or read because n
 error-date-future = The date cannot be in the future.
 error-rating = Rate from 1 to 5.
 error-next-before-contact = The next contact cannot be before this one.
+error-review-before-assessment = The review cannot be due before the assessment.
+milestone-risk_review_due = Risk review due

@@ -16,3 +16,4 @@ milestone-first_probation_appointment = Первая явка в пробаци�
 milestone-licence_conditions = Условия надзора
 milestone-release_day_plan = План на день освобождения
 milestone-custom = Другой шаг
+milestone-risk_review_due = Срок пересмотра оценки рисков

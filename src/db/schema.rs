@@ -282,6 +282,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_opt_outs,
     job_runs,
     progress_notes,
+    risk_reviews,
 );
 
 diesel::table! {
@@ -475,3 +476,21 @@ diesel::table! {
 }
 
 diesel::joinable!(progress_notes -> participants (participant_id));
+
+diesel::table! {
+    risk_reviews (id) {
+        id -> BigInt,
+        participant_id -> BigInt,
+        recorded_by -> BigInt,
+        instrument -> Text,
+        level -> Text,
+        assessor -> Text,
+        assessed_on -> Date,
+        review_by -> Nullable<Date>,
+        notes -> Text,
+        milestone_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(risk_reviews -> participants (participant_id));

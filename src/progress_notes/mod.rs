@@ -442,16 +442,22 @@ pub fn list(
 /// Refuse to start when sealed text exists that the configured keys cannot open (no key at
 /// all, or a key that sealed some of it is missing). The message says what to set.
 pub fn check_keys(conn: &mut DbConnection, keys: Option<&Keyring>) -> Result<(), String> {
-    let sealed: Vec<String> = progress_notes::table
+    let mut sealed: Vec<String> = progress_notes::table
         .select(progress_notes::narrative)
         .load(conn)
         .map_err(|e| e.to_string())?;
+    sealed.extend(
+        crate::db::schema::risk_reviews::table
+            .select(crate::db::schema::risk_reviews::notes)
+            .load::<String>(conn)
+            .map_err(|e| e.to_string())?,
+    );
     if sealed.is_empty() {
         return Ok(());
     }
     let Some(keys) = keys else {
         return Err(format!(
-            "ONWARD_DATA_KEY is not set, but {} progress notes are stored encrypted: set the key they were written with (64 hex characters)",
+            "ONWARD_DATA_KEY is not set, but {} progress notes or risk reviews are stored encrypted: set the key they were written with (64 hex characters)",
             sealed.len()
         ));
     };
@@ -466,49 +472,90 @@ pub fn check_keys(conn: &mut DbConnection, keys: Option<&Keyring>) -> Result<(),
         Ok(())
     } else {
         Err(format!(
-            "some progress notes were encrypted with data key(s) {} which ONWARD_DATA_KEY / ONWARD_DATA_KEY_PREVIOUS do not hold",
+            "some notes were encrypted with data key(s) {} which ONWARD_DATA_KEY / ONWARD_DATA_KEY_PREVIOUS do not hold",
             missing.join(", ")
         ))
     }
 }
 
-/// Re-seal every narrative not sealed with the current key, in batches of 500, each batch in its
-/// own transaction. Instances keep running meanwhile: configured with the new key and the old
-/// one as `ONWARD_DATA_KEY_PREVIOUS`, they read both. Returns how many were re-sealed.
+/// Re-seal all sensitive text (progress narratives, risk-review notes) not sealed with the
+/// current key, in batches of 500, each batch in its own transaction. Instances keep running
+/// meanwhile: configured with the new key and the old one as `ONWARD_DATA_KEY_PREVIOUS`, they
+/// read both. Returns how many values were re-sealed.
 pub fn rotate(conn: &mut DbConnection, keys: &Keyring) -> Result<usize, String> {
-    let current = keys.current.id().to_string();
+    use crate::db::schema::risk_reviews;
+    let stale = format!("v1:{}:%", keys.current.id());
+    let notes = reseal(
+        conn,
+        keys,
+        |conn| {
+            progress_notes::table
+                .filter(progress_notes::narrative.not_like(&stale))
+                .order(progress_notes::id.asc())
+                .limit(500)
+                .select((progress_notes::id, progress_notes::narrative))
+                .load(conn)
+        },
+        |conn, id, old, new| {
+            diesel::update(
+                progress_notes::table
+                    .filter(progress_notes::id.eq(id))
+                    .filter(progress_notes::narrative.eq(old)),
+            )
+            .set(progress_notes::narrative.eq(new))
+            .execute(conn)
+        },
+    )?;
+    let reviews = reseal(
+        conn,
+        keys,
+        |conn| {
+            risk_reviews::table
+                .filter(risk_reviews::notes.not_like(&stale))
+                .order(risk_reviews::id.asc())
+                .limit(500)
+                .select((risk_reviews::id, risk_reviews::notes))
+                .load(conn)
+        },
+        |conn, id, old, new| {
+            diesel::update(
+                risk_reviews::table
+                    .filter(risk_reviews::id.eq(id))
+                    .filter(risk_reviews::notes.eq(old)),
+            )
+            .set(risk_reviews::notes.eq(new))
+            .execute(conn)
+        },
+    )?;
+    Ok(notes + reviews)
+}
+
+type Batch = diesel::QueryResult<Vec<(i64, String)>>;
+
+/// Re-seal what `load` returns, batch after batch, until it returns nothing; `store` writes a
+/// value only if it is still the one read (a concurrent edit wins and is re-sealed next batch).
+fn reseal(
+    conn: &mut DbConnection,
+    keys: &Keyring,
+    load: impl Fn(&mut DbConnection) -> Batch,
+    store: impl Fn(&mut DbConnection, i64, &str, &str) -> diesel::QueryResult<usize>,
+) -> Result<usize, String> {
     let mut done = 0;
     loop {
-        let batch: Vec<(i64, String)> = progress_notes::table
-            .filter(progress_notes::narrative.not_like(format!("v1:{current}:%")))
-            .order(progress_notes::id.asc())
-            .limit(500)
-            .select((progress_notes::id, progress_notes::narrative))
-            .load(conn)
-            .map_err(|e| e.to_string())?;
+        let batch = load(conn).map_err(|e| e.to_string())?;
         if batch.is_empty() {
             return Ok(done);
         }
-        conn.transaction::<_, NoteError, _>(|conn| {
+        conn.transaction::<_, DbError, _>(|conn| {
             for (id, sealed) in &batch {
-                let plain = keys.open(sealed).map_err(|e| {
-                    NoteError::Db(DbError::Query(format!("progress note {id}: {e}")))
-                })?;
-                // Only if nobody changed it meanwhile.
-                diesel::update(
-                    progress_notes::table
-                        .filter(progress_notes::id.eq(id))
-                        .filter(progress_notes::narrative.eq(sealed)),
-                )
-                .set(progress_notes::narrative.eq(keys.seal(&plain)))
-                .execute(conn)?;
+                let plain = keys
+                    .open(sealed)
+                    .map_err(|e| DbError::Query(format!("value {id}: {e}")))?;
+                store(conn, *id, sealed, &keys.seal(&plain))?;
             }
             Ok(())
         })
-        .map_err(|e| match e {
-            NoteError::Db(e) => e.to_string(),
-            other => other.to_string(),
-        })?;
+        .map_err(|e| e.to_string())?;
         done += batch.len();
     }
 }

@@ -110,6 +110,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::outbox::routes::api(cfg);
     crate::jobs::routes::api(cfg);
     crate::progress_notes::routes::api(cfg);
+    crate::risk_reviews::routes::api(cfg);
 }
 
 /// Every page route of every area.

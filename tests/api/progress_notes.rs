@@ -245,7 +245,8 @@ async fn without_its_key_onward_neither_writes_notes_nor_starts_over_encrypted_o
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("ONWARD_DATA_KEY is not set") && stderr.contains("1 progress notes"),
+        stderr.contains("ONWARD_DATA_KEY is not set")
+            && stderr.contains("1 progress notes or risk reviews"),
         "{stderr}"
     );
     let wrong = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
@@ -308,4 +309,77 @@ async fn after_a_key_rotation_the_notes_stay_readable_under_the_new_key_alone() 
         StatusCode::INTERNAL_SERVER_ERROR,
         "the running app still has only the old key"
     );
+}
+
+fn review() -> Value {
+    json!({"instrument": "VERA-2R", "level": "moderate", "assessor": "Dr. Aliev",
+           "assessed_on": "2026-11-01", "review_by": "2027-02-01", "notes": "Review after the family visit"})
+}
+
+#[actix_web::test]
+async fn a_risk_review_is_recorded_by_coordinators_or_the_officer_and_its_review_date_joins_the_plan(
+) {
+    let c = case_with(&[]).await;
+    let resp = c
+        .app
+        .post_json(
+            &c.coordinator,
+            &format!("/api/v1/participants/{}/exit-plan", c.participant),
+            &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let path = format!("/api/v1/participants/{}/risk-reviews", c.participant);
+    let resp = c.app.post_json(&c.officer, &path, &review()).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let created: Value = resp.json().await.unwrap();
+    assert!(created["milestone_id"].is_i64());
+    // The review-by date is now a milestone the reminder rules cover.
+    let m: Value = c
+        .app
+        .get(
+            &c.coordinator,
+            &format!("/api/v1/milestones/{}", created["milestone_id"]),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["kind"], "risk_review");
+    assert_eq!(m["due_on"], "2027-02-01");
+    // Notes sealed at rest, readable by the coordinator; not by mentors or agency users.
+    use diesel::prelude::*;
+    use onward::db::schema::risk_reviews;
+    let stored: String = risk_reviews::table
+        .select(risk_reviews::notes)
+        .first(&mut *c.app.conn())
+        .unwrap();
+    assert!(!stored.contains("family"));
+    let list: Value = c.app.get(&c.coordinator, &path).await.json().await.unwrap();
+    assert_eq!(list[0]["notes"], "Review after the family visit");
+    assert_eq!(list[0]["level"], "moderate");
+    let mentor_list: Value = c.app.get(&c.mentor, &path).await.json().await.unwrap();
+    assert_eq!(mentor_list, json!([]));
+    assert_eq!(
+        c.app.post_json(&c.mentor, &path, &review()).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let agency = c.app.user(Role::AgencyUser, None);
+    assert_eq!(
+        c.app.get(&agency, &path).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // Bad input names the fields.
+    let resp = c
+        .app
+        .post_json(
+            &c.coordinator,
+            &path,
+            &json!({"instrument": "", "level": "high", "assessor": "X", "assessed_on": "2026-11-01", "review_by": "2026-10-01"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let mut fields = problem_fields(&resp.json().await.unwrap());
+    fields.sort();
+    assert_eq!(fields, vec!["instrument", "review_by"]);
 }
