@@ -58,11 +58,22 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Subject access: everything held about one participant, as JSON on standard output.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Data keys that encrypt sensitive text at rest.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Export one participant by case reference (or id); the export is audited.
+    Participant { reference: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -287,6 +298,27 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             )
             .map_err(|e| e.to_string())?;
             println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
+            command: ExportCommand::Participant { reference },
+        } => {
+            let pool = open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let id = crate::data_protection::find(&mut conn, &reference)
+                .map_err(|e| format!("{reference}: {e}"))?;
+            let doc = crate::data_protection::export(
+                &mut conn,
+                config.data_keys.as_ref(),
+                None,
+                &Who::command_line(),
+                id,
+            )
+            .map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys {

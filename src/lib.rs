@@ -9,6 +9,7 @@ pub mod calendars;
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod data_protection;
 pub mod db;
 pub mod demo;
 pub mod enrolments;

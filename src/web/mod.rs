@@ -111,6 +111,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::jobs::routes::api(cfg);
     crate::progress_notes::routes::api(cfg);
     crate::risk_reviews::routes::api(cfg);
+    crate::data_protection::routes::api(cfg);
 }
 
 /// Every page route of every area.

@@ -195,6 +195,7 @@ async fn openapi_lists_every_api_route_and_swagger_ui_is_served() {
         ("/api/v1/participants/{id}/progress-notes", "post"),
         ("/api/v1/participants/{id}/risk-reviews", "get"),
         ("/api/v1/participants/{id}/risk-reviews", "post"),
+        ("/api/v1/participants/{id}/export", "get"),
     ];
     for (path, method) in expected {
         assert!(

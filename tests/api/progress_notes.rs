@@ -383,3 +383,70 @@ async fn a_risk_review_is_recorded_by_coordinators_or_the_officer_and_its_review
     fields.sort();
     assert_eq!(fields, vec!["instrument", "review_by"]);
 }
+
+#[actix_web::test]
+async fn a_subject_access_export_holds_every_row_about_the_participant_and_is_audited() {
+    let c = case_with(&[]).await;
+    assert_eq!(
+        write(&c, &c.mentor, note("Wants to study welding", true))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    c.app
+        .post_json(
+            &c.coordinator,
+            &format!("/api/v1/participants/{}/exit-plan", c.participant),
+            &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+        )
+        .await;
+    let path = format!("/api/v1/participants/{}/export", c.participant);
+    assert_eq!(
+        c.app.get(&c.coordinator, &path).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let auditor = c.app.user(Role::Auditor, None);
+    let resp = c.app.get(&auditor, &path).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let doc: Value = resp.json().await.unwrap();
+    let tables = &doc["tables"];
+    assert_eq!(tables["participants"][0]["case_reference"], "KG-2026-00077");
+    assert_eq!(tables["participant_mentors"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        tables["progress_notes"][0]["narrative"], "Wants to study welding",
+        "opened"
+    );
+    assert_eq!(tables["exit_plan_pathways"].as_array().unwrap().len(), 8);
+    assert_eq!(
+        tables["notifications"].as_array().unwrap().len(),
+        1,
+        "the email to probation"
+    );
+    let actions: Vec<&str> = tables["audit_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"participant.create") && actions.contains(&"participant.export"));
+    // Every table the export knows is there, even when empty.
+    assert_eq!(tables.as_object().unwrap().len(), 15);
+    // The command line gives the same document.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_onward"))
+        .args(["export", "participant", "kg-2026-00077"])
+        .env("DATABASE_URL", &c.app.database_url)
+        .env("ONWARD_CONFIG", "/nonexistent")
+        .env("ONWARD_DATA_KEY", TEST_DATA_KEY)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        cli["tables"]["progress_notes"][0]["narrative"],
+        "Wants to study welding"
+    );
+}
