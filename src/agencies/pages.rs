@@ -12,7 +12,7 @@ use crate::agencies::{
 };
 use crate::audit::Who;
 use crate::auth::routes::viewer;
-use crate::auth::{Actor, PageActor, RequestMeta, Role};
+use crate::auth::{Actor, PageActor, RequestMeta};
 use crate::db::schema::users;
 use crate::web::errors::{FieldError, PageError, Problem};
 use crate::web::form::{error_map, failed_save, opt_number, PageForm};
@@ -60,14 +60,6 @@ fn choices(values: &[&str], prefix: &str) -> Vec<Value> {
         .iter()
         .map(|v| json!({"value": v, "key": format!("{prefix}{v}")}))
         .collect()
-}
-
-fn admin_only(actor: &Actor) -> Result<(), PageError> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(Problem::forbidden().into())
-    }
 }
 
 async fn render(
@@ -129,7 +121,7 @@ async fn list_page(
     state: web::Data<AppState>,
     actor: PageActor,
 ) -> Result<HttpResponse, PageError> {
-    admin_only(&actor.0)?;
+    actor.0.require_admin()?;
     let blank = json!({"language": "en", "vetting_status": "pending", "active": "on"});
     render(&state, &actor.0, None, blank, &[], StatusCode::OK).await
 }
@@ -161,7 +153,7 @@ async fn agency_page(
     actor: PageActor,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    admin_only(&actor.0)?;
+    actor.0.require_admin()?;
     let id = path.into_inner();
     let (a, i) = (actor.0.clone(), id);
     let agency = state.db(move |conn| area::get(conn, &a, i)).await?;

@@ -109,6 +109,15 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Admin-only pages and routes answer 403 to everyone else.
+    pub fn require_admin(&self) -> Result<(), crate::web::errors::Problem> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(crate::web::errors::Problem::forbidden())
+        }
+    }
+
     /// The label written into the audit trail.
     pub fn audit_label(&self) -> String {
         format!("{} ({})", self.email, self.role)

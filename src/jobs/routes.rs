@@ -3,7 +3,7 @@
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 
-use crate::auth::{ApiActor, Role};
+use crate::auth::ApiActor;
 use crate::jobs::{self as area, JobRun};
 use crate::web::errors::{ApiError, FieldErrors, Problem};
 use crate::web::paging::{Page, Paged};
@@ -30,9 +30,7 @@ async fn list_runs(
     ApiActor(actor): ApiActor,
     query: web::Query<RunQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if actor.role != Role::Admin {
-        return Err(Problem::forbidden().into());
-    }
+    actor.require_admin()?;
     let mut errors = FieldErrors::default();
     let page = Page::parse(
         query.page.as_deref(),
@@ -74,9 +72,7 @@ async fn jobs_page(
     actor: crate::auth::PageActor,
     query: web::Query<JobsPageQuery>,
 ) -> Result<HttpResponse, crate::web::errors::PageError> {
-    if actor.0.role != Role::Admin {
-        return Err(Problem::forbidden().into());
-    }
+    actor.0.require_admin()?;
     let mut errors = FieldErrors::default();
     let page_no = Page::parse(query.page.as_deref(), None, &mut errors);
     let failed = query.failed.as_deref() == Some("1");

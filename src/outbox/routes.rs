@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::audit::Who;
-use crate::auth::{ApiActor, RequestMeta, Role};
+use crate::auth::{ApiActor, RequestMeta};
 use crate::db::schema::participants;
 use crate::outbox::{self as area, NotificationLine};
 use crate::web::errors::{ApiError, FieldErrors, Problem};
@@ -65,9 +65,7 @@ async fn list(
     ApiActor(actor): ApiActor,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if actor.role != Role::Admin {
-        return Err(Problem::forbidden().into());
-    }
+    actor.require_admin()?;
     let mut errors = FieldErrors::default();
     let page = Page::parse(
         query.page.as_deref(),
@@ -96,9 +94,7 @@ async fn retry(
     meta: RequestMeta,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    if actor.role != Role::Admin {
-        return Err(Problem::forbidden().into());
-    }
+    actor.require_admin()?;
     let id = path.into_inner();
     let who = Who::actor(&actor, &meta);
     let done = state
@@ -133,9 +129,7 @@ async fn outbox_page(
     actor: crate::auth::PageActor,
     query: web::Query<OutboxPageQuery>,
 ) -> Result<HttpResponse, crate::web::errors::PageError> {
-    if actor.0.role != Role::Admin {
-        return Err(Problem::forbidden().into());
-    }
+    actor.0.require_admin()?;
     let mut errors = FieldErrors::default();
     let page_no = Page::parse(query.page.as_deref(), None, &mut errors);
     let status = query
@@ -184,9 +178,7 @@ async fn email_page(
     meta: RequestMeta,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, crate::web::errors::PageError> {
-    if actor.0.role != Role::Admin {
-        return Err(Problem::forbidden().into());
-    }
+    actor.0.require_admin()?;
     let id = path.into_inner();
     let who = Who::actor(&actor.0, &meta);
     let body = state

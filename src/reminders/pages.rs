@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::audit::Who;
 use crate::auth::routes::viewer;
-use crate::auth::{Actor, PageActor, RequestMeta, Role};
+use crate::auth::{Actor, PageActor, RequestMeta};
 use crate::db::schema::email_opt_outs;
 use crate::db::DbError;
 use crate::exit_plans::model::{MILESTONE_KINDS, RELEASE_KIND};
@@ -83,14 +83,6 @@ impl RuleForm {
     }
 }
 
-fn admin_only(actor: &Actor) -> Result<(), PageError> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(Problem::forbidden().into())
-    }
-}
-
 async fn render(
     state: &web::Data<AppState>,
     actor: &Actor,
@@ -145,7 +137,7 @@ async fn rules_page(
     state: web::Data<AppState>,
     actor: PageActor,
 ) -> Result<HttpResponse, PageError> {
-    admin_only(&actor.0)?;
+    actor.0.require_admin()?;
     let blank = json!({"days_before": "84, 56, 28, 7, 0", "delivery": "single", "active": "on", "recipients": ["agency"]});
     render(&state, &actor.0, None, blank, &[], StatusCode::OK).await
 }
@@ -182,7 +174,7 @@ async fn rule_page(
     actor: PageActor,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    admin_only(&actor.0)?;
+    actor.0.require_admin()?;
     let id = path.into_inner();
     let rules = state.db(area::list).await.map_err(Problem::from)?;
     let r = rules

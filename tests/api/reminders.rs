@@ -1124,24 +1124,12 @@ async fn a_typed_title_reaches_only_a_secure_mailbox() {
         "Due in 7 days: Accommodation confirmed (PT-2027-00001)"
     );
     // The same agency on a secure channel gets the title and the name.
-    let agency: Value = f
-        .app
-        .get(&f.admin, &format!("/api/v1/agencies/{}", f.agency_id))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let resp = f
-        .app
-        .put_json(
-            &f.admin,
-            &format!("/api/v1/agencies/{}", f.agency_id),
-            Some(&agency["version"].to_string()),
-            &json!({"name": "Lisbon Housing", "kind": "housing", "mailbox": "housing@agency.test",
+    update_agency(
+        &f,
+        json!({"name": "Lisbon Housing", "kind": "housing", "mailbox": "housing@agency.test",
                     "language": "en", "vetting_status": "vetted", "secure_channel": true}),
-        )
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    )
+    .await;
     sweep_and_deliver(&f.ctx, at("2027-05-29T09:00:00Z"));
     let secure = &f.sink.messages()[0];
     assert_eq!(
@@ -1151,22 +1139,12 @@ async fn a_typed_title_reaches_only_a_secure_mailbox() {
     );
     assert!(secure.subject().contains("Accommodation confirmed"));
     let f2 = fixture("2027-06-01", true).await;
-    let agency: Value = f2
-        .app
-        .get(&f2.admin, &format!("/api/v1/agencies/{}", f2.agency_id))
-        .await
-        .json()
-        .await
-        .unwrap();
-    f2.app
-        .put_json(
-            &f2.admin,
-            &format!("/api/v1/agencies/{}", f2.agency_id),
-            Some(&agency["version"].to_string()),
-            &json!({"name": "Lisbon Housing", "kind": "housing", "mailbox": "housing@agency.test",
+    update_agency(
+        &f2,
+        json!({"name": "Lisbon Housing", "kind": "housing", "mailbox": "housing@agency.test",
                     "language": "en", "vetting_status": "vetted", "secure_channel": true}),
-        )
-        .await;
+    )
+    .await;
     set_milestone(
         &f2,
         json!({"kind": "accommodation_confirmed", "title": "Flat near his sister Aida", "offset_days": 0,
@@ -1196,24 +1174,12 @@ async fn an_agency_switched_off_gets_nothing_more_even_what_was_queued() {
         at("2027-05-25T09:00:00Z"),
     )
     .unwrap();
-    let agency: Value = f
-        .app
-        .get(&f.admin, &format!("/api/v1/agencies/{}", f.agency_id))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let resp = f
-        .app
-        .put_json(
-            &f.admin,
-            &format!("/api/v1/agencies/{}", f.agency_id),
-            Some(&agency["version"].to_string()),
-            &json!({"name": "Lisbon Housing", "kind": "housing", "mailbox": "housing@agency.test",
+    update_agency(
+        &f,
+        json!({"name": "Lisbon Housing", "kind": "housing", "mailbox": "housing@agency.test",
                     "vetting_status": "lapsed"}),
-        )
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    )
+    .await;
     sweep_and_deliver(&f.ctx, at("2027-05-25T09:30:00Z"));
     assert!(f.sink.messages().is_empty());
     let lines: Value = f
@@ -1348,4 +1314,15 @@ async fn a_probation_officer_records_progress_on_the_milestones_of_their_cases()
         )
         .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+/// Change the fixture's agency through the API, from the version it has now.
+async fn update_agency(f: &Fixture, body: Value) {
+    let path = format!("/api/v1/agencies/{}", f.agency_id);
+    let agency: Value = f.app.get(&f.admin, &path).await.json().await.unwrap();
+    let resp = f
+        .app
+        .put_json(&f.admin, &path, Some(&agency["version"].to_string()), &body)
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
 }
