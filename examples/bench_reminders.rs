@@ -1021,6 +1021,7 @@ fn deliver(
             text: "Accommodation confirmed for BEN12345 is due on 2027-03-29.\n".repeat(8),
             html: "<p>Accommodation confirmed for BEN12345 is due on 2027-03-29.</p>\n".repeat(8),
             message_id: String::new(),
+            ics: None,
         };
         let probes: u32 = if quick_ack { 2_000 } else { 100 };
         let t = Instant::now();

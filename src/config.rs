@@ -47,6 +47,8 @@ pub struct Config {
     /// `ONWARD_DATA_KEY` (and, during a rotation, `ONWARD_DATA_KEY_PREVIOUS`): the keys that
     /// encrypt sensitive text at rest. Without one, sensitive text cannot be written.
     pub data_keys: Option<crate::crypto::Keyring>,
+    /// `ONWARD_HANDOVER_DAYS` (default 84) and `ONWARD_HANDOVER_ESCALATE_DAYS` (default 7).
+    pub handover: crate::handovers::HandoverSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,7 +183,12 @@ impl Config {
                 Some(crate::crypto::Keyring { current, previous })
             }
         };
+        let handover = crate::handovers::HandoverSettings {
+            days_before: parse_number(&get, "ONWARD_HANDOVER_DAYS", 84)?,
+            escalate_after: parse_number(&get, "ONWARD_HANDOVER_ESCALATE_DAYS", 7)?,
+        };
         Ok(Self {
+            handover,
             data_keys,
             smtp_url,
             mail_from,
@@ -250,7 +257,7 @@ mod tests {
                 .unwrap()
                 .jobs_disabled
                 .len(),
-            4
+            crate::jobs::ALL.len()
         );
         let e = config(&[("ONWARD_JOBS_DISABLED", "sweep")])
             .unwrap_err()

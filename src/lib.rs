@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod enrolments;
 pub mod exit_plans;
+pub mod handovers;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;

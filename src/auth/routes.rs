@@ -48,6 +48,7 @@ pub fn viewer(actor: &Actor) -> Viewer {
         can_edit_holidays: actor.role == Role::Admin,
         can_see_milestones: actor.role != Role::Auditor,
         can_administer: actor.role == Role::Admin,
+        can_see_handovers: matches!(actor.role, Role::Coordinator | Role::ProbationOfficer),
     }
 }
 
@@ -236,6 +237,9 @@ async fn logout(
 
 #[get("/")]
 async fn home(state: web::Data<AppState>, actor: PageActor) -> Result<HttpResponse, PageError> {
+    if actor.0.role == Role::ProbationOfficer {
+        return crate::handovers::pages::officer_home(&state, &actor.0).await;
+    }
     let v = viewer(&actor.0);
     let a = actor.0.clone();
     // Open absence alerts are the first thing a coordinator must see.

@@ -18,7 +18,7 @@ use crate::db::{DbConnection, DbError};
 
 /// Each table that holds something about a participant, and how its rows are found
 /// (`{id}` is the participant's id, a number).
-const SOURCES: [(&str, &str); 15] = [
+const SOURCES: [(&str, &str); 16] = [
     ("participants", "id = {id}"),
     ("participant_mentors", "participant_id = {id}"),
     ("participant_access", "participant_id = {id}"),
@@ -39,11 +39,16 @@ const SOURCES: [(&str, &str); 15] = [
     ("notifications", "participant_id = {id}"),
     ("progress_notes", "participant_id = {id}"),
     ("risk_reviews", "participant_id = {id}"),
+    ("handovers", "participant_id = {id}"),
     ("audit_events", "participant_id = {id}"),
 ];
 
 /// Sealed columns, opened in the export.
-const SEALED: [(&str, &str); 2] = [("progress_notes", "narrative"), ("risk_reviews", "notes")];
+const SEALED: [(&str, &str); 3] = [
+    ("progress_notes", "narrative"),
+    ("risk_reviews", "notes"),
+    ("handovers", "pack"),
+];
 
 #[derive(QueryableByName)]
 struct JsonText {

@@ -283,6 +283,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_runs,
     progress_notes,
     risk_reviews,
+    handovers,
 );
 
 diesel::table! {
@@ -420,6 +421,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        attachment_ics -> Nullable<Text>,
     }
 }
 
@@ -494,3 +496,31 @@ diesel::table! {
 }
 
 diesel::joinable!(risk_reviews -> participants (participant_id));
+
+diesel::table! {
+    handovers (id) {
+        id -> BigInt,
+        participant_id -> BigInt,
+        release_date -> Date,
+        due_on -> Date,
+        status -> Text,
+        probation_officer_id -> Nullable<BigInt>,
+        pack -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        sent_on -> Nullable<Date>,
+        sent_by -> Nullable<Text>,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<BigInt>,
+        escalated_unsent_at -> Nullable<Timestamp>,
+        escalated_at -> Nullable<Timestamp>,
+        meeting_at -> Nullable<Timestamp>,
+        meeting_place -> Nullable<Text>,
+        meeting_attendees -> Nullable<Text>,
+        meeting_sequence -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(handovers -> participants (participant_id));

@@ -178,8 +178,24 @@ async fn render_plan(
 ) -> Result<HttpResponse, PageError> {
     let a = actor.clone();
     let who = Who::actor(actor, meta);
+    let days_before = state.config.handover.days_before;
     let mut data = state
-        .db(move |conn| plan_page_data(conn, &a, &who, participant_id))
+        .db(move |conn| -> Result<Value, PlanError> {
+            let mut data = plan_page_data(conn, &a, &who, participant_id)?;
+            // The handover, for those who take part in it (others see nothing of it).
+            if let Ok(line) = crate::handovers::for_participant(conn, &a, participant_id) {
+                data["handover"] = json!({
+                    "line": line,
+                    "status_key": line.as_ref().map(|l| format!("handover-status-{}", l.status)),
+                    "days_before": days_before,
+                    "falls_due": data["plan"]["target_release_date"]
+                        .as_str()
+                        .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+                        .map(|d| d - chrono::Duration::days(days_before)),
+                });
+            }
+            Ok(data)
+        })
         .await?;
     if let Some((name, values, errors)) = form {
         data[format!("{name}_form")] = values;

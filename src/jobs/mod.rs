@@ -31,13 +31,15 @@ pub enum JobName {
     OutboxDelivery,
     DailyDigest,
     AbsenceAlerts,
+    Handovers,
 }
 
-pub const ALL: [JobName; 4] = [
+pub const ALL: [JobName; 5] = [
     JobName::ReminderSweep,
     JobName::OutboxDelivery,
     JobName::DailyDigest,
     JobName::AbsenceAlerts,
+    JobName::Handovers,
 ];
 
 impl JobName {
@@ -47,6 +49,7 @@ impl JobName {
             JobName::OutboxDelivery => "outbox-delivery",
             JobName::DailyDigest => "daily-digest",
             JobName::AbsenceAlerts => "absence-alerts",
+            JobName::Handovers => "handovers",
         }
     }
 
@@ -58,6 +61,9 @@ impl JobName {
             JobName::OutboxDelivery => "*/20 * * * * *",
             JobName::DailyDigest => "0 5,20,35,50 * * * *",
             JobName::AbsenceAlerts => "0 */5 * * * *",
+            // Every 15 minutes, between the reminder sweeps: each site's morning is reached
+            // within a quarter hour.
+            JobName::Handovers => "0 7,22,37,52 * * * *",
         }
     }
 
@@ -68,6 +74,7 @@ impl JobName {
             JobName::OutboxDelivery => "ONWARD_CRON_OUTBOX_DELIVERY",
             JobName::DailyDigest => "ONWARD_CRON_DAILY_DIGEST",
             JobName::AbsenceAlerts => "ONWARD_CRON_ABSENCE_ALERTS",
+            JobName::Handovers => "ONWARD_CRON_HANDOVERS",
         }
     }
 }
@@ -94,6 +101,9 @@ pub struct JobContext {
     pub instance: String,
     /// The zone whose morning sends the daily digests (the installation's zone).
     pub time_zone: Tz,
+    /// Handover timing, and the data keys that seal each pack sent.
+    pub handover: crate::handovers::HandoverSettings,
+    pub data_keys: Option<crate::crypto::Keyring>,
 }
 
 impl JobContext {
@@ -111,6 +121,8 @@ impl JobContext {
             },
             instance: config.instance.clone(),
             time_zone: config.time_zone,
+            handover: config.handover,
+            data_keys: config.data_keys.clone(),
             pool,
         })
     }
@@ -265,6 +277,22 @@ fn execute(
         JobName::AbsenceAlerts => serde_json::json!({
             "queued": crate::attendance::alerts::notify(conn, &ctx.sweep, now)?
         }),
+        JobName::Handovers => {
+            let send = crate::handovers::sweep::SendContext {
+                settings: ctx.handover,
+                morning: ctx.sweep.morning,
+                public_url: ctx.sweep.public_url.clone(),
+                now,
+            };
+            json(
+                &crate::handovers::sweep::sweep(conn, ctx.data_keys.as_ref(), &send).map_err(
+                    |e| match e {
+                        crate::handovers::HandoverError::Db(e) => e,
+                        other => DbError::Query(other.to_string()),
+                    },
+                )?,
+            )
+        }
     })
 }
 

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use handlebars::Handlebars;
-use lettre::message::{header, Mailbox, MultiPart};
+use lettre::message::{header, Attachment, Mailbox, MultiPart};
 use lettre::{Message, SmtpTransport, Transport};
 use rust_embed::RustEmbed;
 use serde::Serialize;
@@ -21,13 +21,17 @@ use serde::Serialize;
 struct EmailTemplates;
 
 /// Kinds of email Onward writes; each has a subject, text and HTML template per language.
-pub const KINDS: [&str; 6] = [
+pub const KINDS: [&str; 10] = [
     "milestone_reminder",
     "milestone_overdue",
     "release_reminder",
     "absence_alert",
     "digest",
     "progress_note",
+    "handover",
+    "handover_overdue",
+    "handover_unsent",
+    "handover_meeting",
 ];
 
 fn registry(escape: bool) -> Handlebars<'static> {
@@ -165,6 +169,8 @@ pub struct Outgoing {
     pub text: String,
     pub html: String,
     pub message_id: String,
+    /// A calendar invitation (`METHOD:REQUEST`) attached as `invite.ics`.
+    pub ics: Option<String>,
 }
 
 /// Why an email could not be sent: `permanent` failures are not retried.
@@ -246,10 +252,7 @@ impl Mailer {
             .subject(email.subject.clone())
             .message_id(Some(email.message_id.clone()))
             .header(header::MIME_VERSION_1_0)
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))
+            .multipart(body(email))
             .map_err(|e| permanent(format!("cannot build the message: {e}")))?;
         match self {
             Mailer::Smtp { transport, .. } => {
@@ -277,6 +280,23 @@ impl Mailer {
                 tracing::info!(to = %email.to, subject = %email.subject, file = %path.display(), "email written to the outbox folder");
                 Ok(())
             }
+        }
+    }
+}
+
+/// Text and HTML alternatives, with the invitation beside them when there is one (calendar
+/// clients show an `.ics` attachment with `method=REQUEST` as an invitation to accept).
+fn body(email: &Outgoing) -> MultiPart {
+    let alternatives = MultiPart::alternative_plain_html(email.text.clone(), email.html.clone());
+    match &email.ics {
+        None => alternatives,
+        Some(ics) => {
+            let calendar =
+                header::ContentType::parse("text/calendar; charset=utf-8; method=REQUEST")
+                    .expect("a valid content type");
+            MultiPart::mixed()
+                .multipart(alternatives)
+                .singlepart(Attachment::new("invite.ics".into()).body(ics.clone(), calendar))
         }
     }
 }

@@ -45,6 +45,8 @@ pub struct NewNotification {
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    /// A calendar invitation sent as an `.ics` attachment (the handover meeting).
+    pub attachment_ics: Option<String>,
 }
 
 impl NewNotification {
@@ -85,7 +87,14 @@ impl NewNotification {
             attempts: 0,
             next_attempt_at: now,
             created_at: now,
+            attachment_ics: None,
         }
+    }
+
+    /// The same email with a calendar invitation attached.
+    pub fn with_ics(mut self, ics: String) -> Self {
+        self.attachment_ics = Some(ics);
+        self
     }
 }
 
@@ -219,6 +228,7 @@ struct Claimed {
     body_html: String,
     message_id: String,
     attempts: i32,
+    attachment_ics: Option<String>,
 }
 
 /// Due rows nobody holds a live lease on, oldest first.
@@ -361,6 +371,7 @@ fn deliver_claimed(
             notifications::body_html,
             notifications::message_id,
             notifications::attempts,
+            notifications::attachment_ics,
         ))
         .first(conn)
         .optional()?;
@@ -376,6 +387,7 @@ fn deliver_claimed(
         text: row.body_text.clone(),
         html: row.body_html.clone(),
         message_id: row.message_id.clone(),
+        ics: row.attachment_ics.clone(),
     });
     let attempts = row.attempts + 1;
     match result {

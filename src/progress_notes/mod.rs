@@ -452,12 +452,19 @@ pub fn check_keys(conn: &mut DbConnection, keys: Option<&Keyring>) -> Result<(),
             .load::<String>(conn)
             .map_err(|e| e.to_string())?,
     );
+    sealed.extend(
+        crate::db::schema::handovers::table
+            .filter(crate::db::schema::handovers::pack.is_not_null())
+            .select(crate::db::schema::handovers::pack.assume_not_null())
+            .load::<String>(conn)
+            .map_err(|e| e.to_string())?,
+    );
     if sealed.is_empty() {
         return Ok(());
     }
     let Some(keys) = keys else {
         return Err(format!(
-            "ONWARD_DATA_KEY is not set, but {} progress notes or risk reviews are stored encrypted: set the key they were written with (64 hex characters)",
+            "ONWARD_DATA_KEY is not set, but {} progress notes, risk reviews or handover packs are stored encrypted: set the key they were written with (64 hex characters)",
             sealed.len()
         ));
     };
@@ -478,12 +485,12 @@ pub fn check_keys(conn: &mut DbConnection, keys: Option<&Keyring>) -> Result<(),
     }
 }
 
-/// Re-seal all sensitive text (progress narratives, risk-review notes) not sealed with the
+/// Re-seal all sensitive text (progress narratives, risk-review notes, handover packs) not sealed with the
 /// current key, in batches of 500, each batch in its own transaction. Instances keep running
 /// meanwhile: configured with the new key and the old one as `ONWARD_DATA_KEY_PREVIOUS`, they
 /// read both. Returns how many values were re-sealed.
 pub fn rotate(conn: &mut DbConnection, keys: &Keyring) -> Result<usize, String> {
-    use crate::db::schema::risk_reviews;
+    use crate::db::schema::{handovers, risk_reviews};
     let stale = format!("v1:{}:%", keys.current.id());
     let notes = reseal(
         conn,
@@ -527,7 +534,29 @@ pub fn rotate(conn: &mut DbConnection, keys: &Keyring) -> Result<usize, String> 
             .execute(conn)
         },
     )?;
-    Ok(notes + reviews)
+    let packs = reseal(
+        conn,
+        keys,
+        |conn| {
+            handovers::table
+                .filter(handovers::pack.is_not_null())
+                .filter(handovers::pack.not_like(&stale))
+                .order(handovers::id.asc())
+                .limit(500)
+                .select((handovers::id, handovers::pack.assume_not_null()))
+                .load(conn)
+        },
+        |conn, id, old, new| {
+            diesel::update(
+                handovers::table
+                    .filter(handovers::id.eq(id))
+                    .filter(handovers::pack.eq(old)),
+            )
+            .set(handovers::pack.eq(new))
+            .execute(conn)
+        },
+    )?;
+    Ok(notes + reviews + packs)
 }
 
 type Batch = diesel::QueryResult<Vec<(i64, String)>>;

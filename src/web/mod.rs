@@ -112,6 +112,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::progress_notes::routes::api(cfg);
     crate::risk_reviews::routes::api(cfg);
     crate::data_protection::routes::api(cfg);
+    crate::handovers::routes::api(cfg);
 }
 
 /// Every page route of every area.
@@ -125,6 +126,7 @@ fn page_routes(cfg: &mut web::ServiceConfig) {
     crate::agencies::pages::pages(cfg);
     crate::reminders::pages::pages(cfg);
     crate::jobs::routes::pages(cfg);
+    crate::handovers::pages::pages(cfg);
     crate::calendars::routes::public(cfg);
 }
 

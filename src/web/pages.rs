@@ -104,6 +104,8 @@ pub struct Viewer {
     pub can_see_milestones: bool,
     /// Agencies, reminder rules, jobs and the outbox.
     pub can_administer: bool,
+    /// Coordinators and probation officers take part in handovers.
+    pub can_see_handovers: bool,
 }
 
 /// Render `template` with `data`, adding what every page needs (language, viewer, menu).

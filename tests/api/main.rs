@@ -7,6 +7,7 @@ mod authorization;
 mod cli;
 mod delivery;
 mod delivery_pages;
+mod handovers;
 mod helpers;
 mod operations;
 mod participants;

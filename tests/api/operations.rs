@@ -196,6 +196,11 @@ async fn openapi_lists_every_api_route_and_swagger_ui_is_served() {
         ("/api/v1/participants/{id}/risk-reviews", "get"),
         ("/api/v1/participants/{id}/risk-reviews", "post"),
         ("/api/v1/participants/{id}/export", "get"),
+        ("/api/v1/handovers", "get"),
+        ("/api/v1/handovers/{id}", "get"),
+        ("/api/v1/handovers/{id}/acknowledge", "post"),
+        ("/api/v1/handovers/{id}/meeting", "post"),
+        ("/api/v1/participants/{id}/handover", "post"),
     ];
     for (path, method) in expected {
         assert!(

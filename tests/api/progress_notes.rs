@@ -157,6 +157,21 @@ async fn the_narrative_is_sealed_in_the_database_and_readable_through_onward() {
             }
         }
     }
+    if c.app.sqlite_path.is_none() {
+        // A dump of the whole PostgreSQL database holds no trace of the words either.
+        let dump = std::process::Command::new("pg_dump")
+            .arg(&c.app.database_url)
+            .output()
+            .expect("pg_dump runs");
+        assert!(
+            dump.status.success(),
+            "{}",
+            String::from_utf8_lossy(&dump.stderr)
+        );
+        let text = String::from_utf8_lossy(&dump.stdout);
+        assert!(text.contains("progress_notes"), "the dump holds the table");
+        assert!(!text.contains("football"), "pg_dump leaks the narrative");
+    }
     let (_, seen) = read(&c, &c.mentor).await;
     assert_eq!(seen, vec![words]);
     assert!(c
@@ -246,7 +261,7 @@ async fn without_its_key_onward_neither_writes_notes_nor_starts_over_encrypted_o
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("ONWARD_DATA_KEY is not set")
-            && stderr.contains("1 progress notes or risk reviews"),
+            && stderr.contains("1 progress notes, risk reviews or handover packs"),
         "{stderr}"
     );
     let wrong = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
@@ -430,7 +445,7 @@ async fn a_subject_access_export_holds_every_row_about_the_participant_and_is_au
         .collect();
     assert!(actions.contains(&"participant.create") && actions.contains(&"participant.export"));
     // Every table the export knows is there, even when empty.
-    assert_eq!(tables.as_object().unwrap().len(), 15);
+    assert_eq!(tables.as_object().unwrap().len(), 16);
     // The command line gives the same document.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_onward"))
         .args(["export", "participant", "kg-2026-00077"])

@@ -197,3 +197,59 @@ impl SmtpSink {
         }
     }
 }
+
+/// The decoded text of the `invite.ics` attachment of a raw message (base64, quoted-printable
+/// or plain, as lettre chose).
+pub fn attachment_text(data: &str) -> String {
+    let lines: Vec<&str> = data.lines().collect();
+    let Some(start) = lines.iter().position(|l| l.contains("invite.ics")) else {
+        return String::new();
+    };
+    // The part's headers run from the boundary before it to the first empty line.
+    let head_start = lines[..start]
+        .iter()
+        .rposition(|l| l.starts_with("--"))
+        .unwrap_or(0);
+    let body_start = start
+        + lines[start..]
+            .iter()
+            .position(|l| l.is_empty())
+            .unwrap_or(0)
+        + 1;
+    let headers = lines[head_start..body_start]
+        .join("\n")
+        .to_ascii_lowercase();
+    let body: Vec<&str> = lines[body_start..]
+        .iter()
+        .take_while(|l| !l.starts_with("--"))
+        .copied()
+        .collect();
+    if headers.contains("base64") {
+        String::from_utf8_lossy(&base64_lite::decode(&body.concat())).into_owned()
+    } else if headers.contains("quoted-printable") {
+        let joined = body
+            .iter()
+            .map(|l| match l.strip_suffix('=') {
+                Some(soft) => soft.to_string(),
+                None => format!("{l}\n"),
+            })
+            .collect::<String>();
+        let bytes = joined.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'=' && i + 2 < bytes.len() {
+                if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    } else {
+        body.join("\n")
+    }
+}

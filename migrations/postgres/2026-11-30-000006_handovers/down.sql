@@ -1,0 +1,2 @@
+ALTER TABLE notifications DROP COLUMN attachment_ics;
+DROP TABLE handovers;

@@ -1,0 +1,29 @@
+-- The pre-release handover of a case to probation: one per participant, written when it falls
+-- due (release date minus the configured days, in the site's local morning). The pack is the
+-- case as it was sent, sealed with the data key (it holds shared notes), never rewritten.
+CREATE TABLE handovers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    participant_id INTEGER NOT NULL UNIQUE REFERENCES participants(id),
+    release_date DATE NOT NULL,
+    due_on DATE NOT NULL,
+    status TEXT NOT NULL,
+    probation_officer_id INTEGER REFERENCES users(id),
+    pack TEXT,
+    sent_at TIMESTAMP,
+    sent_on DATE,
+    sent_by TEXT,
+    acknowledged_at TIMESTAMP,
+    acknowledged_by INTEGER REFERENCES users(id),
+    escalated_unsent_at TIMESTAMP,
+    escalated_at TIMESTAMP,
+    meeting_at TIMESTAMP,
+    meeting_place TEXT,
+    meeting_attendees TEXT,
+    meeting_sequence INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE INDEX handovers_status ON handovers(status, due_on);
+-- An email may carry a calendar invitation (the handover meeting).
+ALTER TABLE notifications ADD COLUMN attachment_ics TEXT;
