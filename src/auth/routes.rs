@@ -235,7 +235,16 @@ async fn logout(
 }
 
 #[get("/")]
-async fn home(state: web::Data<AppState>, actor: PageActor) -> Result<HttpResponse, PageError> {
+async fn home(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    meta: RequestMeta,
+) -> Result<HttpResponse, PageError> {
+    // Roles with a start page of their own.
+    if actor.0.role == Role::Mentor {
+        let query = crate::caseload::pages::CaseloadQuery::default();
+        return crate::caseload::pages::render(&state, &actor.0, &meta, &query).await;
+    }
     let v = viewer(&actor.0);
     let a = actor.0.clone();
     // Open absence alerts are the first thing a coordinator must see.

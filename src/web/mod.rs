@@ -126,6 +126,7 @@ fn page_routes(cfg: &mut web::ServiceConfig) {
     crate::reminders::pages::pages(cfg);
     crate::jobs::routes::pages(cfg);
     crate::calendars::routes::public(cfg);
+    crate::caseload::pages::pages(cfg);
 }
 
 #[get("/static/{file}")]
