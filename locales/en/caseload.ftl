@@ -27,4 +27,7 @@ caseload-ratings = Ratings over time
 caseload-latest = Latest ratings:
 caseload-no-ratings = No ratings yet.
 caseload-notes-link = Progress notes
-caseload-chart-title = Ratings of { $case } over the last { $count } contacts, 1 (concern) to 5 (strong). Latest: { $latest }.
+caseload-chart-title = { $count ->
+    [one] Ratings of { $case } at the last contact
+   *[other] Ratings of { $case } over the last { $count } contacts
+}, 1 (concern) to 5 (strong). Latest: { $latest }.

@@ -9,12 +9,13 @@ use crate::audit::Who;
 use crate::auth::routes::viewer;
 use crate::auth::{Actor, PageActor, RequestMeta};
 use crate::caseload::{self as area, chart, CaseloadEntry};
-use crate::i18n::{t, t_args, DEFAULT_LANG};
+use crate::i18n::{t, t_args, t_values, DEFAULT_LANG};
 use crate::progress_notes::pages::{rating_values, DOMAINS};
 use crate::web::errors::{FieldErrors, PageError, Problem};
 use crate::web::pages::{page, render_page};
 use crate::web::paging::{Page, Paged};
 use crate::web::AppState;
+use fluent_templates::fluent_bundle::FluentValue;
 
 /// The caseload page, the progress-note pages and the risk-review pages.
 pub fn pages(cfg: &mut web::ServiceConfig) {
@@ -50,15 +51,16 @@ fn entry_json(e: &CaseloadEntry, labels: &[String; 5]) -> Value {
             None => format!("{label} {}", t(&lang, "notes-not-rated")),
         })
         .collect();
-    let title = t_args(
-        &lang,
-        "caseload-chart-title",
-        &[
-            ("case", e.case_reference.clone()),
-            ("count", e.ratings.len().to_string()),
-            ("latest", summary.join(", ")),
-        ],
-    );
+    // The count stays a number, so that Fluent can choose "contact" or "contacts".
+    let args: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> = [
+        ("case", FluentValue::from(e.case_reference.clone())),
+        ("count", FluentValue::from(e.ratings.len())),
+        ("latest", FluentValue::from(summary.join(", "))),
+    ]
+    .into_iter()
+    .map(|(k, v)| (std::borrow::Cow::Borrowed(k), v))
+    .collect();
+    let title = t_values(&lang, "caseload-chart-title", &args);
     json!({
         "id": e.participant_id,
         "case_reference": e.case_reference,

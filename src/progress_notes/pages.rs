@@ -142,7 +142,12 @@ async fn render_notes(
         page_no,
         total,
     );
-    let link = |p: i64| format!("/participants/{participant_id}/notes?page={p}");
+    let link = |p: i64| {
+        format!(
+            "/participants/{participant_id}/notes?per_page={}&page={p}",
+            page_no.per_page
+        )
+    };
     let (values, errors) = match &form {
         Some((values, errors)) => (values.clone(), *errors),
         None => (json!({}), &[][..]),

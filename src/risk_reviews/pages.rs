@@ -86,7 +86,12 @@ async fn render_reviews(
     let no_key = state.config.data_keys.is_none();
     let (items, total) = reviews.unwrap_or_default();
     let list = Paged::new(items, page_no, total);
-    let link = |p: i64| format!("/participants/{participant_id}/risk-reviews?page={p}");
+    let link = |p: i64| {
+        format!(
+            "/participants/{participant_id}/risk-reviews?per_page={}&page={p}",
+            page_no.per_page
+        )
+    };
     let (values, errors) = match &form {
         Some((values, errors)) => (values.clone(), *errors),
         None => (json!({}), &[][..]),

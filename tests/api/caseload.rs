@@ -535,3 +535,42 @@ async fn a_coordinator_records_a_risk_review_through_the_page() {
     let resp = mentor.get(url).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
+
+#[actix_web::test]
+async fn notes_are_shown_newest_contact_first_and_paged() {
+    let c = caseload().await;
+    let pid = c
+        .participant("KG-2026-00901", &[&c.mentor], json!({}))
+        .await;
+    for days_ago in [9, 3, 6] {
+        c.note(&c.mentor, pid, days_ago, None, 3).await;
+    }
+    let (client, _) = c.app.login(&c.mentor.email, PASSWORD).await;
+    let html = page(
+        &client,
+        c.app.url(&format!("/participants/{pid}/notes?per_page=2")),
+    )
+    .await;
+    let doc = scraper::Html::parse_document(&html);
+    let sel = scraper::Selector::parse("article.note p.narrative").unwrap();
+    let shown: Vec<String> = doc.select(&sel).map(|e| e.text().collect()).collect();
+    assert_eq!(
+        shown,
+        vec![
+            format!("Private narrative {pid}-3"),
+            format!("Private narrative {pid}-6")
+        ]
+    );
+    assert!(html.contains("3 notes"));
+    let next = format!("/participants/{pid}/notes?per_page=2&amp;page=2");
+    assert!(html.contains(&next.replace('=', "&#x3D;")), "{html}");
+    let html = page(
+        &client,
+        c.app
+            .url(&format!("/participants/{pid}/notes?per_page=2&page=2")),
+    )
+    .await;
+    assert!(text_of(&html, "article.note")
+        .unwrap()
+        .contains(&format!("Private narrative {pid}-9")));
+}
