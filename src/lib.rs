@@ -6,6 +6,7 @@ pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod calendars;
+pub mod caseload;
 pub mod cli;
 pub mod config;
 pub mod crypto;

@@ -236,9 +236,21 @@ async fn logout(
 }
 
 #[get("/")]
-async fn home(state: web::Data<AppState>, actor: PageActor) -> Result<HttpResponse, PageError> {
-    if actor.0.role == Role::ProbationOfficer {
-        return crate::handovers::pages::officer_home(&state, &actor.0).await;
+async fn home(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    meta: RequestMeta,
+) -> Result<HttpResponse, PageError> {
+    // Roles with a start page of their own.
+    match actor.0.role {
+        Role::Mentor => {
+            let query = crate::caseload::pages::CaseloadQuery::default();
+            return crate::caseload::pages::render(&state, &actor.0, &meta, &query).await;
+        }
+        Role::ProbationOfficer => {
+            return crate::handovers::pages::officer_home(&state, &actor.0).await;
+        }
+        _ => {}
     }
     let v = viewer(&actor.0);
     let a = actor.0.clone();

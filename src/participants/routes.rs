@@ -267,6 +267,7 @@ async fn detail_page(
         })
         .collect();
     let viewer = crate::auth::routes::viewer(&actor.0);
+    let officer = view.probation_officer.as_ref().map(|o| o.id);
     let html = render_page(
         "participants/detail",
         &lang(),
@@ -277,6 +278,9 @@ async fn detail_page(
             "created": crate::web::time::local(&view.created_at, &view.site.time_zone),
             "updated": crate::web::time::local(&view.updated_at, &view.site.time_zone),
             "can_edit": access::may_edit(&actor.0, view.site.id),
+            "can_read_notes": crate::progress_notes::readable(&actor.0, view.site.id, officer).is_some()
+                || crate::progress_notes::may_write(&actor.0, view.site.id),
+            "can_handle_reviews": crate::risk_reviews::may_handle(&actor.0, view.site.id, officer),
             "enrolments": enrolments,
             "alerts": alerts,
             // Who was emailed about this person, when and how it went; the text itself is

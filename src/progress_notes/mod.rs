@@ -4,6 +4,7 @@
 //! those who may read it — the author, the site's coordinators and, when the mentor asked for
 //! probation to be told, the participant's probation officer. Never agency users.
 
+pub mod pages;
 pub mod routes;
 
 use actix_web::http::StatusCode;
@@ -19,6 +20,7 @@ use crate::db::{self, now, DbConnection, DbError};
 use crate::participants::access as participant_scope;
 use crate::programmes::model::{one_of, parse_date};
 use crate::web::errors::{FieldErrors, Problem};
+use crate::web::paging::Page;
 
 pub const CONTACT_TYPES: [&str; 5] = [
     "one_to_one",
@@ -190,6 +192,59 @@ fn visible_participant(
         .ok_or(NoteError::NotFound)
 }
 
+/// Which of a participant's notes someone may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readable {
+    /// Every note (the site's coordinators).
+    All,
+    /// The notes they wrote (mentors).
+    OwnOnly,
+    /// The notes whose author asked for probation to be told (the participant's officer).
+    SharedOnly,
+}
+
+/// What `actor` may read of the notes about a participant they can already see (at `site`, with
+/// probation officer `officer`); `None`: nothing (admins and everyone else: need-to-know).
+pub fn readable(actor: &Actor, site: i64, officer: Option<i64>) -> Option<Readable> {
+    match actor.role {
+        Role::Coordinator if participant_scope::may_edit(actor, site) => Some(Readable::All),
+        Role::Mentor => Some(Readable::OwnOnly), // visible to a mentor = assigned to them
+        Role::ProbationOfficer if officer == Some(actor.id.0) => Some(Readable::SharedOnly),
+        _ => None,
+    }
+}
+
+/// Whether `actor` may record notes about a participant at `site` they can already see:
+/// assigned mentors and the site's coordinators.
+pub fn may_write(actor: &Actor, site: i64) -> bool {
+    match actor.role {
+        Role::Mentor => true, // visible to a mentor = assigned to them
+        Role::Coordinator => participant_scope::may_edit(actor, site),
+        _ => false,
+    }
+}
+
+/// A participant as the notes pages need them, if `actor` may see them at all.
+pub struct NotesAccess {
+    pub case_reference: String,
+    pub readable: Option<Readable>,
+    pub may_write: bool,
+}
+
+/// What `actor` may do with the notes of a participant; `NotFound` when they cannot see them.
+pub fn access(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    participant_id: i64,
+) -> Result<NotesAccess, NoteError> {
+    let (site, officer, case_reference) = visible_participant(conn, actor, participant_id)?;
+    Ok(NotesAccess {
+        case_reference,
+        readable: readable(actor, site, officer),
+        may_write: may_write(actor, site),
+    })
+}
+
 /// Record a note: assigned mentors and the site's coordinators.
 pub fn create(
     conn: &mut DbConnection,
@@ -206,12 +261,7 @@ pub fn create(
         .map_err(NoteError::Invalid)?;
     db::write_transaction(conn, |conn| {
         let (site, officer, case_reference) = visible_participant(conn, actor, participant_id)?;
-        let may_write = match actor.role {
-            Role::Mentor => true, // visible to a mentor = assigned to them
-            Role::Coordinator => participant_scope::may_edit(actor, site),
-            _ => false,
-        };
-        if !may_write {
+        if !may_write(actor, site) {
             return Err(NoteError::Forbidden);
         }
         let t = now();
@@ -359,20 +409,40 @@ pub fn list(
     who: &Who,
     participant_id: i64,
 ) -> Result<Vec<NoteView>, NoteError> {
+    list_page(conn, keys, actor, who, participant_id, None).map(|(notes, _)| notes)
+}
+
+/// One page of the notes of a participant that `actor` may read (all of them without `page`),
+/// newest contact first, with how many there are; the read is audited.
+pub fn list_page(
+    conn: &mut DbConnection,
+    keys: Option<&Keyring>,
+    actor: &Actor,
+    who: &Who,
+    participant_id: i64,
+    page: Option<Page>,
+) -> Result<(Vec<NoteView>, i64), NoteError> {
     let (site, officer, _) = visible_participant(conn, actor, participant_id)?;
-    let mut q = progress_notes::table
-        .inner_join(users::table.on(users::id.eq(progress_notes::author_id)))
-        .filter(progress_notes::participant_id.eq(participant_id))
-        .into_boxed::<db::MultiBackend>();
-    q = match actor.role {
-        Role::Coordinator if participant_scope::may_edit(actor, site) => q,
-        Role::Mentor => q.filter(progress_notes::author_id.eq(actor.id.0)),
-        Role::ProbationOfficer if officer == Some(actor.id.0) => {
-            q.filter(progress_notes::tell_probation.eq(true))
-        }
-        // Admins and everyone else: need-to-know says no.
-        _ => return Ok(Vec::new()),
+    // Admins and everyone else: need-to-know says no.
+    let Some(readable) = readable(actor, site, officer) else {
+        return Ok((Vec::new(), 0));
     };
+    let build = || {
+        let q = progress_notes::table
+            .inner_join(users::table.on(users::id.eq(progress_notes::author_id)))
+            .filter(progress_notes::participant_id.eq(participant_id))
+            .into_boxed::<db::MultiBackend>();
+        match readable {
+            Readable::All => q,
+            Readable::OwnOnly => q.filter(progress_notes::author_id.eq(actor.id.0)),
+            Readable::SharedOnly => q.filter(progress_notes::tell_probation.eq(true)),
+        }
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let mut q = build();
+    if let Some(page) = page {
+        q = q.limit(page.per_page).offset(page.offset());
+    }
     let rows: Vec<NoteRow> = q
         .order((
             progress_notes::contact_date.desc(),
@@ -397,7 +467,7 @@ pub fn list(
         ))
         .load(conn)?;
     if rows.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), total));
     }
     let keys = keys.ok_or(NoteError::NoKey)?;
     let notes = rows
@@ -436,7 +506,88 @@ pub fn list(
         &participant_id.to_string(),
         &[participant_id],
     )?;
-    Ok(notes)
+    Ok((notes, total))
+}
+
+/// A contact as a caseload shows it: its dates and ratings, never the narrative.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub participant_id: i64,
+    pub contact_date: NaiveDate,
+    pub next_contact_date: Option<NaiveDate>,
+    pub ratings: Ratings,
+}
+
+type ContactRow = (
+    i64,
+    i64,
+    bool,
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+);
+
+/// The contacts that `actor` may read (by [`readable`]) about each of `participant_ids`, oldest
+/// first: dates and ratings only, so no key is needed. The caller audits what it shows.
+pub fn contacts(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    participant_ids: &[i64],
+) -> Result<Vec<Contact>, DbError> {
+    let people: Vec<(i64, i64, Option<i64>)> = participant_scope::visible_to(actor)
+        .filter(participants::id.eq_any(participant_ids))
+        .select((
+            participants::id,
+            participants::site_id,
+            participants::probation_officer_id,
+        ))
+        .load(conn)?;
+    let rules: std::collections::HashMap<i64, Readable> = people
+        .into_iter()
+        .filter_map(|(id, site, officer)| readable(actor, site, officer).map(|r| (id, r)))
+        .collect();
+    let ids: Vec<i64> = rules.keys().copied().collect();
+    let rows: Vec<ContactRow> = progress_notes::table
+        .filter(progress_notes::participant_id.eq_any(ids))
+        .order((progress_notes::contact_date.asc(), progress_notes::id.asc()))
+        .select((
+            progress_notes::participant_id,
+            progress_notes::author_id,
+            progress_notes::tell_probation,
+            progress_notes::contact_date,
+            progress_notes::next_contact_date,
+            progress_notes::engagement,
+            progress_notes::attitudes,
+            progress_notes::social_ties,
+            progress_notes::identity,
+            progress_notes::readiness,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| match rules.get(&r.0) {
+            Some(Readable::All) => true,
+            Some(Readable::OwnOnly) => r.1 == actor.id.0,
+            Some(Readable::SharedOnly) => r.2,
+            None => false,
+        })
+        .map(|r| Contact {
+            participant_id: r.0,
+            contact_date: r.3,
+            next_contact_date: r.4,
+            ratings: Ratings {
+                engagement: r.5,
+                attitudes: r.6,
+                social_ties: r.7,
+                identity: r.8,
+                readiness: r.9,
+            },
+        })
+        .collect())
 }
 
 /// Refuse to start when sealed text exists that the configured keys cannot open (no key at

@@ -4,6 +4,7 @@
 //! progress narratives. A review-by date becomes a `risk_review` milestone on the exit plan, so
 //! the reminder rules remind people of it.
 
+pub mod pages;
 pub mod routes;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -19,6 +20,7 @@ use crate::participants::access as participant_scope;
 use crate::programmes::model::{parse_date, required_text};
 use crate::progress_notes::NoteError;
 use crate::web::errors::FieldErrors;
+use crate::web::paging::Page;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,12 +54,33 @@ pub struct ReviewView {
 
 /// Coordinators of the participant's site and the participant's probation officer record and
 /// read risk reviews; nobody else.
-fn may_handle(actor: &Actor, site: i64, officer: Option<i64>) -> bool {
+pub fn may_handle(actor: &Actor, site: i64, officer: Option<i64>) -> bool {
     match actor.role {
         Role::Coordinator => participant_scope::may_edit(actor, site),
         Role::ProbationOfficer => officer == Some(actor.id.0),
         _ => false,
     }
+}
+
+/// The case reference of a participant `actor` can see, and whether they may handle its risk
+/// reviews; `NotFound` when they cannot see the participant.
+pub fn access(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    participant_id: i64,
+) -> Result<(String, bool), NoteError> {
+    let (site, officer, case_reference): (i64, Option<i64>, String) =
+        participant_scope::visible_to(actor)
+            .filter(participants::id.eq(participant_id))
+            .select((
+                participants::site_id,
+                participants::probation_officer_id,
+                participants::case_reference,
+            ))
+            .first(conn)
+            .optional()?
+            .ok_or(NoteError::NotFound)?;
+    Ok((case_reference, may_handle(actor, site, officer)))
 }
 
 fn participant(
@@ -218,12 +241,34 @@ pub fn list(
     who: &Who,
     participant_id: i64,
 ) -> Result<Vec<ReviewView>, NoteError> {
+    list_page(conn, keys, actor, who, participant_id, None).map(|(reviews, _)| reviews)
+}
+
+/// One page of a participant's reviews (all of them without `page`), newest first, with how
+/// many there are, for those who may handle them; the read is audited.
+pub fn list_page(
+    conn: &mut DbConnection,
+    keys: Option<&Keyring>,
+    actor: &Actor,
+    who: &Who,
+    participant_id: i64,
+    page: Option<Page>,
+) -> Result<(Vec<ReviewView>, i64), NoteError> {
     let (site, officer) = participant(conn, actor, participant_id)?;
     if !may_handle(actor, site, officer) {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0));
     }
-    let rows: Vec<ReviewRow> = risk_reviews::table
+    let total: i64 = risk_reviews::table
         .filter(risk_reviews::participant_id.eq(participant_id))
+        .count()
+        .get_result(conn)?;
+    let mut q = risk_reviews::table
+        .filter(risk_reviews::participant_id.eq(participant_id))
+        .into_boxed::<db::MultiBackend>();
+    if let Some(page) = page {
+        q = q.limit(page.per_page).offset(page.offset());
+    }
+    let rows: Vec<ReviewRow> = q
         .order((risk_reviews::assessed_on.desc(), risk_reviews::id.desc()))
         .select((
             risk_reviews::id,
@@ -239,7 +284,7 @@ pub fn list(
         ))
         .load(conn)?;
     if rows.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), total));
     }
     let keys = keys.ok_or(NoteError::NoKey)?;
     let out = rows
@@ -270,5 +315,5 @@ pub fn list(
         &participant_id.to_string(),
         &[participant_id],
     )?;
-    Ok(out)
+    Ok((out, total))
 }

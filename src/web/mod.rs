@@ -128,6 +128,7 @@ fn page_routes(cfg: &mut web::ServiceConfig) {
     crate::jobs::routes::pages(cfg);
     crate::handovers::pages::pages(cfg);
     crate::calendars::routes::public(cfg);
+    crate::caseload::pages::pages(cfg);
 }
 
 #[get("/static/{file}")]

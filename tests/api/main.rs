@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod authorization;
+mod caseload;
 mod cli;
 mod delivery;
 mod delivery_pages;
