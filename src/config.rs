@@ -47,6 +47,9 @@ pub struct Config {
     /// `ONWARD_DATA_KEY` (and, during a rotation, `ONWARD_DATA_KEY_PREVIOUS`): the keys that
     /// encrypt sensitive text at rest. Without one, sensitive text cannot be written.
     pub data_keys: Option<crate::crypto::Keyring>,
+    /// `ONWARD_RETENTION_DAYS` (default 2190, six years): how long after closure a participant's
+    /// record is kept before it is anonymised.
+    pub retention_days: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +108,7 @@ impl Config {
         };
         let pool_size = parse_number(&get, "ONWARD_DB_POOL_SIZE", 10)?;
         let session_hours = parse_number(&get, "ONWARD_SESSION_HOURS", 12)?;
+        let retention_days = parse_number(&get, "ONWARD_RETENTION_DAYS", 2190)?;
         let zone = get("ONWARD_TIME_ZONE").unwrap_or_else(|| DEFAULT_TIME_ZONE.into());
         let time_zone = zone
             .parse::<chrono_tz::Tz>()
@@ -183,6 +187,7 @@ impl Config {
         };
         Ok(Self {
             data_keys,
+            retention_days,
             smtp_url,
             mail_from,
             outbox_dir: get("ONWARD_OUTBOX_DIR")
@@ -250,7 +255,7 @@ mod tests {
                 .unwrap()
                 .jobs_disabled
                 .len(),
-            4
+            crate::jobs::ALL.len()
         );
         let e = config(&[("ONWARD_JOBS_DISABLED", "sweep")])
             .unwrap_err()
@@ -274,5 +279,10 @@ mod tests {
         let c = config(&[("ONWARD_PUBLIC_URL", "https://onward.example.org/app")]).unwrap();
         assert_eq!(c.public_url.as_str(), "https://onward.example.org/app/");
         assert_eq!(c.mail_from, "Onward <onward@onward.example.org>");
+        assert_eq!(config(&[]).unwrap().retention_days, 2190);
+        let e = config(&[("ONWARD_RETENTION_DAYS", "six years")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ONWARD_RETENTION_DAYS"), "{e}");
     }
 }

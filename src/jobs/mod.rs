@@ -1,4 +1,5 @@
-//! Scheduled jobs: the reminder sweep, outbox delivery, daily digests and absence-alert emails.
+//! Scheduled jobs: the reminder sweep, outbox delivery, daily digests, absence-alert emails and
+//! retention (anonymising participants closed longer than the retention period).
 //!
 //! Cron expressions (with seconds, in UTC) come from configuration; a job never relies on the
 //! scheduler's own time zones (they freeze the UTC offset when created). Each job computes local
@@ -31,13 +32,15 @@ pub enum JobName {
     OutboxDelivery,
     DailyDigest,
     AbsenceAlerts,
+    Retention,
 }
 
-pub const ALL: [JobName; 4] = [
+pub const ALL: [JobName; 5] = [
     JobName::ReminderSweep,
     JobName::OutboxDelivery,
     JobName::DailyDigest,
     JobName::AbsenceAlerts,
+    JobName::Retention,
 ];
 
 impl JobName {
@@ -47,6 +50,7 @@ impl JobName {
             JobName::OutboxDelivery => "outbox-delivery",
             JobName::DailyDigest => "daily-digest",
             JobName::AbsenceAlerts => "absence-alerts",
+            JobName::Retention => "retention",
         }
     }
 
@@ -58,6 +62,8 @@ impl JobName {
             JobName::OutboxDelivery => "*/20 * * * * *",
             JobName::DailyDigest => "0 5,20,35,50 * * * *",
             JobName::AbsenceAlerts => "0 */5 * * * *",
+            // Daily at 02:30 UTC, a quiet hour in Europe and Central Asia.
+            JobName::Retention => "0 30 2 * * *",
         }
     }
 
@@ -68,6 +74,7 @@ impl JobName {
             JobName::OutboxDelivery => "ONWARD_CRON_OUTBOX_DELIVERY",
             JobName::DailyDigest => "ONWARD_CRON_DAILY_DIGEST",
             JobName::AbsenceAlerts => "ONWARD_CRON_ABSENCE_ALERTS",
+            JobName::Retention => "ONWARD_CRON_RETENTION",
         }
     }
 }
@@ -94,6 +101,10 @@ pub struct JobContext {
     pub instance: String,
     /// The zone whose morning sends the daily digests (the installation's zone).
     pub time_zone: Tz,
+    /// `ONWARD_RETENTION_DAYS`: how long after closure a participant is anonymised.
+    pub retention_days: i64,
+    /// The data keys: anonymisation replaces sealed text with sealed empty text.
+    pub data_keys: Option<crate::crypto::Keyring>,
 }
 
 impl JobContext {
@@ -111,6 +122,8 @@ impl JobContext {
             },
             instance: config.instance.clone(),
             time_zone: config.time_zone,
+            retention_days: config.retention_days,
+            data_keys: config.data_keys.clone(),
             pool,
         })
     }
@@ -265,6 +278,23 @@ fn execute(
         JobName::AbsenceAlerts => serde_json::json!({
             "queued": crate::attendance::alerts::notify(conn, &ctx.sweep, now)?
         }),
+        JobName::Retention => {
+            let report = crate::data_protection::retention::run(
+                conn,
+                ctx.data_keys.as_ref(),
+                &crate::audit::Who::system("retention"),
+                now,
+                ctx.retention_days,
+            )
+            .map_err(|e| match e {
+                crate::data_protection::retention::RetentionError::Db(e) => e,
+                other => DbError::Query(other.to_string()),
+            })?;
+            serde_json::json!({
+                "anonymised": report.anonymised.len(),
+                "retention_run": report.run_id,
+            })
+        }
     })
 }
 

@@ -125,6 +125,7 @@ fn page_routes(cfg: &mut web::ServiceConfig) {
     crate::agencies::pages::pages(cfg);
     crate::reminders::pages::pages(cfg);
     crate::jobs::routes::pages(cfg);
+    crate::data_protection::pages::pages(cfg);
     crate::calendars::routes::public(cfg);
 }
 

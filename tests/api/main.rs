@@ -14,4 +14,5 @@ mod plan_pages;
 mod programmes;
 mod progress_notes;
 mod reminders;
+mod retention;
 mod smtp;
