@@ -74,7 +74,7 @@ pub const RULES: &[Rule] = &[
     Rule { table: "risk_reviews", column: "notes", rows: OWN, action: Action::SealEmpty },
 ];
 
-/// Tables of [`RULES`] with a `version` column: changed rows move to the next version, so a form
+/// Tables of [`RULES`] with a `version` column: changed rows move to a later version, so a form
 /// opened before the run gets a conflict instead of writing the old text back.
 pub const VERSIONED: &[&str] = &[
     "participants",
