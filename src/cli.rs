@@ -63,6 +63,11 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Retention: anonymise participants closed longer than ONWARD_RETENTION_DAYS.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// Data keys that encrypt sensitive text at rest.
     Keys {
         #[command(subcommand)]
@@ -77,6 +82,14 @@ enum ExportCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum RetentionCommand {
+    /// List who would be anonymised now and what would be removed (table.column × rows).
+    Preview,
+    /// Anonymise them now; the run is recorded and each participant's anonymisation audited.
+    Run,
+}
+
+#[derive(Debug, Subcommand)]
 enum KeysCommand {
     /// Print a new random data key (64 hex characters) for ONWARD_DATA_KEY.
     Generate,
@@ -87,7 +100,7 @@ enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 enum JobsCommand {
-    /// Run one job now: reminder-sweep, outbox-delivery, daily-digest or absence-alerts.
+    /// Run one job now: reminder-sweep, outbox-delivery, daily-digest, absence-alerts or retention.
     Run { name: String },
 }
 
@@ -319,6 +332,44 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 "{}",
                 serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Retention { command } => {
+            use crate::data_protection::retention;
+            let pool = open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let now = chrono::Utc::now();
+            let days = config.retention_days;
+            match command {
+                RetentionCommand::Preview => {
+                    let preview = retention::preview(&mut conn, now, days, None)
+                        .map_err(|e| e.to_string())?;
+                    retention::audit_preview(&mut conn, &Who::command_line(), &preview)
+                        .map_err(|e| e.to_string())?;
+                    println!(
+                        "{} participant(s) closed before {} ({days} days) would be anonymised",
+                        preview.total,
+                        preview.closed_before.format("%Y-%m-%d %H:%M UTC")
+                    );
+                    print!("{}", retention::describe(&preview.participants));
+                }
+                RetentionCommand::Run => {
+                    let report = retention::run(
+                        &mut conn,
+                        config.data_keys.as_ref(),
+                        &Who::command_line(),
+                        now,
+                        days,
+                    )
+                    .map_err(|e| e.to_string())?;
+                    println!(
+                        "retention run {}: {} participant(s) anonymised",
+                        report.run_id,
+                        report.anonymised.len()
+                    );
+                    print!("{}", retention::describe(&report.anonymised));
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys {

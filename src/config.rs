@@ -49,6 +49,9 @@ pub struct Config {
     pub data_keys: Option<crate::crypto::Keyring>,
     /// `ONWARD_HANDOVER_DAYS` (default 84) and `ONWARD_HANDOVER_ESCALATE_DAYS` (default 7).
     pub handover: crate::handovers::HandoverSettings,
+    /// `ONWARD_RETENTION_DAYS` (default 2190, six years): how long after closure a participant's
+    /// record is kept before it is anonymised.
+    pub retention_days: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +110,7 @@ impl Config {
         };
         let pool_size = parse_number(&get, "ONWARD_DB_POOL_SIZE", 10)?;
         let session_hours = parse_number(&get, "ONWARD_SESSION_HOURS", 12)?;
+        let retention_days = parse_number(&get, "ONWARD_RETENTION_DAYS", 2190)?;
         let zone = get("ONWARD_TIME_ZONE").unwrap_or_else(|| DEFAULT_TIME_ZONE.into());
         let time_zone = zone
             .parse::<chrono_tz::Tz>()
@@ -190,6 +194,7 @@ impl Config {
         Ok(Self {
             handover,
             data_keys,
+            retention_days,
             smtp_url,
             mail_from,
             outbox_dir: get("ONWARD_OUTBOX_DIR")
@@ -281,5 +286,10 @@ mod tests {
         let c = config(&[("ONWARD_PUBLIC_URL", "https://onward.example.org/app")]).unwrap();
         assert_eq!(c.public_url.as_str(), "https://onward.example.org/app/");
         assert_eq!(c.mail_from, "Onward <onward@onward.example.org>");
+        assert_eq!(config(&[]).unwrap().retention_days, 2190);
+        let e = config(&[("ONWARD_RETENTION_DAYS", "six years")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ONWARD_RETENTION_DAYS"), "{e}");
     }
 }

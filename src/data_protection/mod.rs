@@ -2,8 +2,11 @@
 //! record, staff links, enrolments and their history, attendance, alerts, exit plan, pathways,
 //! milestones, sharing bases, every email about them (with its text), progress notes and risk
 //! reviews (opened with the data key), and the audit entries about them — as one JSON document.
-//! Taking an export is itself audited.
+//! Taking an export is itself audited. Retention: participants closed longer than the retention
+//! period are anonymised ([`retention`]).
 
+pub mod pages;
+pub mod retention;
 pub mod routes;
 
 use diesel::prelude::*;
@@ -42,6 +45,11 @@ const SOURCES: [(&str, &str); 16] = [
     ("handovers", "participant_id = {id}"),
     ("audit_events", "participant_id = {id}"),
 ];
+
+/// The tables of the export, in the order it lists them.
+pub fn tables() -> impl Iterator<Item = &'static str> {
+    SOURCES.iter().map(|(table, _)| *table)
+}
 
 /// Sealed columns, opened in the export.
 const SEALED: [(&str, &str); 3] = [
@@ -144,6 +152,19 @@ pub fn find(conn: &mut DbConnection, reference: &str) -> Result<i64, ExportError
     } else {
         Err(ExportError::NotFound)
     }
+}
+
+/// The subject access export of the participant with this id (or case reference), as the API
+/// and the pages take it: found, checked and audited by [`export`].
+pub fn take(
+    conn: &mut DbConnection,
+    keys: Option<&Keyring>,
+    actor: &Actor,
+    who: &Who,
+    reference: &str,
+) -> Result<Value, ExportError> {
+    let id = find(conn, reference)?;
+    export(conn, keys, Some(actor), who, id)
 }
 
 /// Everything held about `participant_id`, one key per table; sealed text opened. The export

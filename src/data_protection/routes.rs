@@ -28,10 +28,7 @@ async fn export(
     let who = Who::actor(&actor, &meta);
     let keys = state.config.data_keys.clone();
     let doc = state
-        .db(move |conn| {
-            let id = area::find(conn, &id.to_string())?;
-            area::export(conn, keys.as_ref(), Some(&actor), &who, id)
-        })
+        .db(move |conn| area::take(conn, keys.as_ref(), &actor, &who, &id.to_string()))
         .await?;
     Ok(HttpResponse::Ok().json(doc))
 }

@@ -65,6 +65,8 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        anonymised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -524,3 +526,19 @@ diesel::table! {
 }
 
 diesel::joinable!(handovers -> participants (participant_id));
+
+diesel::table! {
+    retention_runs (id) {
+        id -> BigInt,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        actor_user_id -> Nullable<BigInt>,
+        actor_label -> Text,
+        retention_days -> Integer,
+        closed_before -> Timestamp,
+        outcome -> Text,
+        participants -> Integer,
+        summary -> Text,
+        error -> Nullable<Text>,
+    }
+}

@@ -1,4 +1,5 @@
-//! Scheduled jobs: the reminder sweep, outbox delivery, daily digests and absence-alert emails.
+//! Scheduled jobs: the reminder sweep, outbox delivery, daily digests, absence-alert emails and
+//! retention (anonymising participants closed longer than the retention period).
 //!
 //! Cron expressions (with seconds, in UTC) come from configuration; a job never relies on the
 //! scheduler's own time zones (they freeze the UTC offset when created). Each job computes local
@@ -32,14 +33,16 @@ pub enum JobName {
     DailyDigest,
     AbsenceAlerts,
     Handovers,
+    Retention,
 }
 
-pub const ALL: [JobName; 5] = [
+pub const ALL: [JobName; 6] = [
     JobName::ReminderSweep,
     JobName::OutboxDelivery,
     JobName::DailyDigest,
     JobName::AbsenceAlerts,
     JobName::Handovers,
+    JobName::Retention,
 ];
 
 impl JobName {
@@ -50,6 +53,7 @@ impl JobName {
             JobName::DailyDigest => "daily-digest",
             JobName::AbsenceAlerts => "absence-alerts",
             JobName::Handovers => "handovers",
+            JobName::Retention => "retention",
         }
     }
 
@@ -64,6 +68,8 @@ impl JobName {
             // Every 15 minutes, between the reminder sweeps: each site's morning is reached
             // within a quarter hour.
             JobName::Handovers => "0 7,22,37,52 * * * *",
+            // Daily at 02:30 UTC, a quiet hour in Europe and Central Asia.
+            JobName::Retention => "0 30 2 * * *",
         }
     }
 
@@ -75,6 +81,7 @@ impl JobName {
             JobName::DailyDigest => "ONWARD_CRON_DAILY_DIGEST",
             JobName::AbsenceAlerts => "ONWARD_CRON_ABSENCE_ALERTS",
             JobName::Handovers => "ONWARD_CRON_HANDOVERS",
+            JobName::Retention => "ONWARD_CRON_RETENTION",
         }
     }
 }
@@ -101,8 +108,11 @@ pub struct JobContext {
     pub instance: String,
     /// The zone whose morning sends the daily digests (the installation's zone).
     pub time_zone: Tz,
-    /// Handover timing, and the data keys that seal each pack sent.
+    /// Handover timing.
     pub handover: crate::handovers::HandoverSettings,
+    /// `ONWARD_RETENTION_DAYS`: how long after closure a participant is anonymised.
+    pub retention_days: i64,
+    /// The data keys: anonymisation replaces sealed text with sealed empty text.
     pub data_keys: Option<crate::crypto::Keyring>,
 }
 
@@ -122,6 +132,7 @@ impl JobContext {
             instance: config.instance.clone(),
             time_zone: config.time_zone,
             handover: config.handover,
+            retention_days: config.retention_days,
             data_keys: config.data_keys.clone(),
             pool,
         })
@@ -292,6 +303,23 @@ fn execute(
                     },
                 )?,
             )
+        }
+        JobName::Retention => {
+            let report = crate::data_protection::retention::run(
+                conn,
+                ctx.data_keys.as_ref(),
+                &crate::audit::Who::system("retention"),
+                now,
+                ctx.retention_days,
+            )
+            .map_err(|e| match e {
+                crate::data_protection::retention::RetentionError::Db(e) => e,
+                other => DbError::Query(other.to_string()),
+            })?;
+            serde_json::json!({
+                "anonymised": report.anonymised.len(),
+                "retention_run": report.run_id,
+            })
         }
     })
 }

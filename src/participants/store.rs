@@ -338,7 +338,34 @@ pub fn insert(
         .first(conn)
         .map_err(DbError::from)?;
     replace_people(conn, id, p)?;
+    stamp_closure(conn, id, at)?;
     Ok(ParticipantId(id))
+}
+
+/// Keep `closed_at` true to the status: set when the participant becomes closed (retention
+/// counts from it), cleared when they are reopened.
+fn stamp_closure(
+    conn: &mut DbConnection,
+    id: i64,
+    at: chrono::NaiveDateTime,
+) -> Result<(), DbError> {
+    diesel::update(
+        participants::table
+            .filter(participants::id.eq(id))
+            .filter(participants::status.eq("closed"))
+            .filter(participants::closed_at.is_null()),
+    )
+    .set(participants::closed_at.eq(Some(at)))
+    .execute(conn)?;
+    diesel::update(
+        participants::table
+            .filter(participants::id.eq(id))
+            .filter(participants::status.ne("closed"))
+            .filter(participants::closed_at.is_not_null()),
+    )
+    .set(participants::closed_at.eq(None::<chrono::NaiveDateTime>))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Overwrite a participant only if it is still at `expected_version`; returns false if it moved on.
@@ -362,6 +389,7 @@ pub fn update_if_version(
     .map_err(|e| duplicate_reference(DbError::from(e)))?;
     if changed == 1 {
         replace_people(conn, id.0, p)?;
+        stamp_closure(conn, id.0, now())?;
     }
     Ok(changed == 1)
 }

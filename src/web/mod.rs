@@ -127,6 +127,7 @@ fn page_routes(cfg: &mut web::ServiceConfig) {
     crate::reminders::pages::pages(cfg);
     crate::jobs::routes::pages(cfg);
     crate::handovers::pages::pages(cfg);
+    crate::data_protection::pages::pages(cfg);
     crate::calendars::routes::public(cfg);
     crate::caseload::pages::pages(cfg);
 }

@@ -16,4 +16,5 @@ mod plan_pages;
 mod programmes;
 mod progress_notes;
 mod reminders;
+mod retention;
 mod smtp;
