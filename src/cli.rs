@@ -444,7 +444,44 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-fn serve(config: Config, demo: bool) -> Result<ExitCode, String> {
+/// The demo's data key when none is configured: generated once and kept in `demo-data.key`
+/// beside the SQLite file (or in `./data`), so that notes written in the demo stay readable.
+/// A real installation sets `ONWARD_DATA_KEY` and keeps the key away from the database.
+fn demo_data_key(config: &Config) -> Result<crate::crypto::Keyring, String> {
+    let dir = match &config.database_url {
+        crate::db::DatabaseUrl::Sqlite { path, .. } => path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_else(|| "data".into()),
+        crate::db::DatabaseUrl::Postgres { .. } => "data".into(),
+    };
+    let file = dir.join("demo-data.key");
+    let hex = match std::fs::read_to_string(&file) {
+        Ok(hex) => hex.trim().to_string(),
+        Err(_) => {
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let hex = crate::crypto::DataKey::generate_hex();
+            std::fs::write(&file, format!("{hex}\n"))
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            hex
+        }
+    };
+    eprintln!(
+        "Demo: sensitive notes are encrypted with the key in {} (set ONWARD_DATA_KEY in a real installation).",
+        file.display()
+    );
+    let current =
+        crate::crypto::DataKey::parse(&hex).map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok(crate::crypto::Keyring {
+        current,
+        previous: Vec::new(),
+    })
+}
+
+fn serve(mut config: Config, demo: bool) -> Result<ExitCode, String> {
+    if demo && config.data_keys.is_none() {
+        config.data_keys = Some(demo_data_key(&config)?);
+    }
     let pool = open(&config)?;
     crate::mail::check_templates().map_err(|e| e.to_string())?;
     {
@@ -460,7 +497,10 @@ fn serve(config: Config, demo: bool) -> Result<ExitCode, String> {
     }
     let demo_logins = if demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        Some(crate::demo::load(&mut conn).map_err(|e| format!("loading demo data: {e}"))?)
+        Some(
+            crate::demo::load(&mut conn, config.data_keys.as_ref())
+                .map_err(|e| format!("loading demo data: {e}"))?,
+        )
     } else {
         None
     };

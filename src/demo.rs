@@ -38,7 +38,10 @@ impl From<diesel::result::Error> for DemoError {
 }
 
 /// Load the demo data unless it was loaded before; returns the new logins, or `None`.
-pub fn load(conn: &mut DbConnection) -> Result<Option<Vec<DemoLogin>>, DemoError> {
+pub fn load(
+    conn: &mut DbConnection,
+    keys: Option<&crate::crypto::Keyring>,
+) -> Result<Option<Vec<DemoLogin>>, DemoError> {
     conn.transaction(|conn| {
         lock_for_write(conn, lock_keys::DEMO_DATA)?;
         let loaded: i64 = settings::table
@@ -54,7 +57,7 @@ pub fn load(conn: &mut DbConnection) -> Result<Option<Vec<DemoLogin>>, DemoError
                 settings::value.eq(now().to_string()),
             ))
             .execute(conn)?;
-        let logins = load_everything(conn)?;
+        let logins = load_everything(conn, keys)?;
         audit::record(
             conn,
             &Who::command_line(),
@@ -70,7 +73,10 @@ pub fn load(conn: &mut DbConnection) -> Result<Option<Vec<DemoLogin>>, DemoError
     })
 }
 
-fn load_everything(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError> {
+fn load_everything(
+    conn: &mut DbConnection,
+    keys: Option<&crate::crypto::Keyring>,
+) -> Result<Vec<DemoLogin>, DemoError> {
     let mut site_ids = std::collections::HashMap::new();
     for (code, name, zone) in [
         (
@@ -293,7 +299,71 @@ fn load_everything(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError>
     }
     load_delivery(conn, &ids, &[bishkek, lisbon], today, &mut rng)?;
     load_exit_plans(conn, &ids, &agencies, today)?;
+    if let Some(keys) = keys {
+        load_notes(conn, keys, today, &mut rng)?;
+    }
     Ok(logins)
+}
+
+/// A few months of progress notes for most mentored participants (so the caseload has trends
+/// and some contacts are overdue); one in three shared with probation.
+fn load_notes(
+    conn: &mut DbConnection,
+    keys: &crate::crypto::Keyring,
+    today: NaiveDate,
+    rng: &mut StdRng,
+) -> Result<(), DemoError> {
+    use crate::db::schema::{participant_mentors, progress_notes};
+    let pairs: Vec<(i64, i64)> = participant_mentors::table
+        .order(participant_mentors::participant_id.asc())
+        .select((
+            participant_mentors::participant_id,
+            participant_mentors::user_id,
+        ))
+        .load(conn)?;
+    let narratives = [
+        "Talked about his family and the visit planned for next month.",
+        "Quiet at first; opened up about work he would like after release.",
+        "Discussed the group session and the questions it raised for him.",
+        "Spoke about the friends he wants to avoid after release.",
+    ];
+    for (i, (participant, mentor)) in pairs.into_iter().enumerate() {
+        // Every fifth person has no contact yet: the caseload shows them as overdue.
+        if i % 5 == 4 {
+            continue;
+        }
+        let mut level: i32 = rng.gen_range(1..=3);
+        for (k, weeks_ago) in [12i64, 8, 4, 1].into_iter().enumerate() {
+            if i % 3 == 0 && weeks_ago == 1 {
+                continue; // no recent contact: the next contact date has passed
+            }
+            level = (level + rng.gen_range(0..=1)).min(5);
+            let on = today - Duration::weeks(weeks_ago);
+            diesel::insert_into(progress_notes::table)
+                .values((
+                    progress_notes::participant_id.eq(participant),
+                    progress_notes::author_id.eq(mentor),
+                    progress_notes::contact_date.eq(on),
+                    progress_notes::contact_type.eq(if k % 2 == 0 {
+                        "one_to_one"
+                    } else {
+                        "phone"
+                    }),
+                    progress_notes::engagement.eq(Some(level)),
+                    progress_notes::attitudes.eq(Some((level - 1).max(1))),
+                    progress_notes::social_ties.eq(Some(rng.gen_range(2..=4))),
+                    progress_notes::identity.eq(Some(level)),
+                    progress_notes::readiness.eq(Some((level + 1).min(5))),
+                    progress_notes::narrative.eq(keys.seal(narratives[k % narratives.len()])),
+                    progress_notes::next_contact_date.eq(Some(on + Duration::weeks(2))),
+                    progress_notes::tell_probation.eq(i % 3 == 1 && k == 2),
+                    progress_notes::version.eq(1),
+                    progress_notes::created_at.eq(now()),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
 }
 
 /// A programme, one running cohort per site with its weekly sessions, six active participants

@@ -282,7 +282,7 @@ fn plan(conn: &mut DbConnection, participant_id: i64) -> Result<(Value, Value), 
         ),
         Value::Array(
             open.into_iter()
-                .map(|m| json!({ "kind": m.0, "title": m.1, "due_on": m.2, "status": m.3, "agency": m.4 }))
+                .map(|m| json!({ "kind": m.0, "what": m.1, "due_on": m.2, "status": m.3, "agency": m.4 }))
                 .collect(),
         ),
     ))

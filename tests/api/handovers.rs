@@ -187,6 +187,19 @@ async fn the_configured_number_of_days_decides_when_a_handover_is_due() {
 async fn the_pack_is_kept_as_sent_sealed_at_rest_and_later_changes_are_marked() {
     let c = case(&[], true).await;
     note(&c, "Talked about the apprenticeship in Tokmok", 2).await;
+    created(
+        c.app
+            .post_json(
+                &c.coordinator,
+                &format!(
+                    "/api/v1/participants/{}/exit-plan/milestones",
+                    c.participant
+                ),
+                &json!({"kind": "custom", "title": "Open a bank account", "offset_days": -10}),
+            )
+            .await,
+    )
+    .await;
     run(&c.ctx, at("2027-03-09T02:00:00Z"));
     let id = handovers(&c.app, &c.officer, "").await[0]["id"]
         .as_i64()
@@ -259,6 +272,10 @@ async fn the_pack_is_kept_as_sent_sealed_at_rest_and_later_changes_are_marked() 
     let (_, page) = html(&c.app, &c.officer, &format!("/handovers/{id}")).await;
     assert!(page.contains("Changed since handover"));
     assert!(page.contains("Talked about the apprenticeship in Tokmok"));
+    assert!(
+        page.contains("<td>Open a bank account</td>"),
+        "open milestones by name"
+    );
     assert!(
         !page.contains("Met the employer"),
         "the page shows the pack as sent"
