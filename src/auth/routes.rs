@@ -248,7 +248,7 @@ async fn home(
             return crate::caseload::pages::render(&state, &actor.0, &meta, &query).await;
         }
         Role::ProbationOfficer => {
-            return crate::handovers::pages::officer_home(&state, &actor.0).await;
+            return crate::handovers::pages::officer_home(&state, &actor.0, &meta).await;
         }
         _ => {}
     }

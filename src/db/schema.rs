@@ -505,6 +505,7 @@ diesel::table! {
         participant_id -> BigInt,
         release_date -> Date,
         due_on -> Date,
+        opened_on -> Date,
         status -> Text,
         probation_officer_id -> Nullable<BigInt>,
         pack -> Nullable<Text>,

@@ -68,8 +68,21 @@ pub enum HandoverError {
     Conflict(String),
     #[error("no data key")]
     NoKey,
+    /// Someone changed the handover since it was read.
+    #[error("stale")]
+    Stale,
+    #[error("version required")]
+    VersionRequired,
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+/// Where meeting invitations come from and link to.
+#[derive(Debug, Clone)]
+pub struct MeetingMail {
+    pub public_url: url::Url,
+    /// The organiser of the calendar event (`ONWARD_MAIL_FROM`'s address).
+    pub organizer: String,
 }
 
 impl From<diesel::result::Error> for HandoverError {
@@ -90,6 +103,8 @@ impl From<HandoverError> for Problem {
                 "problem-no-data-key",
                 crate::web::pages::default_t("problem-no-data-key-detail"),
             ),
+            HandoverError::Stale => Problem::stale(),
+            HandoverError::VersionRequired => Problem::version_required(),
             HandoverError::Db(e) => e.into(),
         }
     }
@@ -102,6 +117,7 @@ pub struct Handover {
     pub participant_id: i64,
     pub release_date: NaiveDate,
     pub due_on: NaiveDate,
+    pub opened_on: NaiveDate,
     pub status: String,
     pub probation_officer_id: Option<i64>,
     pub pack: Option<String>,
@@ -121,8 +137,12 @@ pub struct Handover {
 impl Handover {
     /// The status a user sees: escalated and still not acknowledged is `overdue`.
     pub fn shown_status(&self) -> &str {
-        let escalated = self.escalated_at.is_some() || self.escalated_unsent_at.is_some();
-        if self.status != "acknowledged" && escalated {
+        let overdue = match self.status.as_str() {
+            "sent" => self.escalated_at.is_some(),
+            "due" => self.escalated_unsent_at.is_some(),
+            _ => false,
+        };
+        if overdue {
             "overdue"
         } else {
             &self.status
@@ -169,6 +189,10 @@ pub struct HandoverView {
     pub meeting: Option<Meeting>,
     pub acknowledged_by: Option<String>,
     pub escalated: bool,
+    /// `unacknowledged` or `unsent`: which step was escalated, if one was.
+    pub escalation: Option<String>,
+    /// The version to send back when changing the meeting.
+    pub version: i32,
     /// Whether the viewer may acknowledge / send it now.
     pub may_acknowledge: bool,
     pub may_send: bool,
@@ -186,6 +210,9 @@ pub struct MeetingInput {
     /// Staff of the case to invite (ids from the case's team: probation officer, mentors,
     /// site coordinators); each gets the invitation.
     pub attendee_ids: Option<Vec<i64>>,
+    /// The handover's `version` as read: required to change a meeting already recorded, so
+    /// that one person's change never silently replaces another's.
+    pub version: Option<i32>,
 }
 
 /// Who around a case may be invited to its meeting.
@@ -277,6 +304,7 @@ pub struct HandoverFilter {
 pub fn list(
     conn: &mut DbConnection,
     actor: &Actor,
+    who: &Who,
     filter: &HandoverFilter,
     page: Page,
 ) -> Result<(Vec<HandoverLine>, i64), HandoverError> {
@@ -302,20 +330,25 @@ pub fn list(
                 )),
         );
         if !filter.q.trim().is_empty() {
-            let like = format!("%{}%", filter.q.trim().to_lowercase());
-            q = q.filter(participants::search_text.like(like));
+            let like = db::like_pattern(&filter.q.trim().to_lowercase());
+            q = q.filter(participants::search_text.like(like).escape('\\'));
         }
-        let escalated = handovers::escalated_at
-            .is_not_null()
-            .or(handovers::escalated_unsent_at.is_not_null());
+        // Overdue: sent and escalated for want of an acknowledgement, or due and escalated
+        // for want of an officer (see `Handover::shown_status`).
+        let sent_overdue = handovers::status
+            .eq("sent")
+            .and(handovers::escalated_at.is_not_null());
+        let due_overdue = handovers::status
+            .eq("due")
+            .and(handovers::escalated_unsent_at.is_not_null());
         q = match filter.status.as_deref() {
-            Some("overdue") => q
-                .filter(handovers::status.ne("acknowledged"))
-                .filter(escalated),
+            Some("overdue") => q.filter(sent_overdue.or(due_overdue)),
             Some("awaiting") => q.filter(handovers::status.eq("sent")),
-            Some(s @ ("due" | "sent")) => q
-                .filter(handovers::status.eq(s.to_string()))
-                .filter(handovers::escalated_at.is_null())
+            Some("sent") => q
+                .filter(handovers::status.eq("sent"))
+                .filter(handovers::escalated_at.is_null()),
+            Some("due") => q
+                .filter(handovers::status.eq("due"))
                 .filter(handovers::escalated_unsent_at.is_null()),
             Some(s) => q.filter(handovers::status.eq(s.to_string())),
             None => q,
@@ -323,7 +356,7 @@ pub fn list(
         q
     };
     let total: i64 = build().count().get_result(conn)?;
-    let rows: Vec<(Handover, String, String)> = build()
+    let rows: Vec<(Handover, String, String, Option<i64>)> = build()
         .order((handovers::release_date.asc(), handovers::id.asc()))
         .limit(page.per_page)
         .offset(page.offset())
@@ -331,12 +364,15 @@ pub fn list(
             Handover::as_select(),
             participants::case_reference,
             sites::time_zone,
+            participants::probation_officer_id,
         ))
         .load(conn)?;
     let mut lines = Vec::with_capacity(rows.len());
-    for (h, case_reference, zone) in rows {
-        lines.push(line(conn, &h, case_reference, &zone)?);
+    for (h, case_reference, zone, officer) in rows {
+        lines.push(line(conn, &h, case_reference, &zone, officer)?);
     }
+    let people: Vec<i64> = lines.iter().map(|l| l.participant_id).collect();
+    audit::record_reads(conn, who, "handover.list", "handover", "list", &people)?;
     Ok((lines, total))
 }
 
@@ -345,6 +381,7 @@ fn line(
     h: &Handover,
     case_reference: String,
     zone: &str,
+    current_officer: Option<i64>,
 ) -> Result<HandoverLine, DbError> {
     Ok(HandoverLine {
         id: h.id,
@@ -353,7 +390,8 @@ fn line(
         release_date: h.release_date,
         due_on: h.due_on,
         status: h.shown_status().to_string(),
-        probation_officer: name_of(conn, h.probation_officer_id)?,
+        // Who it went to; before it is sent, who it will go to.
+        probation_officer: name_of(conn, h.probation_officer_id.or(current_officer))?,
         sent_at: local_text(h.sent_at, zone),
         acknowledged_at: local_text(h.acknowledged_at, zone),
         meeting_at: local_text(h.meeting_at, zone),
@@ -366,14 +404,14 @@ pub fn for_participant(
     actor: &Actor,
     participant_id: i64,
 ) -> Result<Option<HandoverLine>, HandoverError> {
-    let (_, zone, _, case_reference) = case_of(conn, actor, participant_id)?;
+    let (_, zone, officer, case_reference) = case_of(conn, actor, participant_id)?;
     let h: Option<Handover> = handovers::table
         .filter(handovers::participant_id.eq(participant_id))
         .select(Handover::as_select())
         .first(conn)
         .optional()?;
     Ok(match h {
-        Some(h) => Some(line(conn, &h, case_reference, zone.name())?),
+        Some(h) => Some(line(conn, &h, case_reference, zone.name(), officer)?),
         None => None,
     })
 }
@@ -385,10 +423,12 @@ pub fn read(
     actor: &Actor,
     who: &Who,
     id: i64,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<HandoverView, HandoverError> {
     let h = find(conn, id)?;
     let (_, zone, officer, case_reference) = case_of(conn, actor, h.participant_id)?;
+    // The site's calendar day, as the pack was built on the site's day when it was sent.
+    let today = now.with_timezone(&zone).date_naive();
     let (pack, changed) = match &h.pack {
         None => (None, Vec::new()),
         Some(sealed) => {
@@ -399,7 +439,9 @@ pub fn read(
                     .map_err(|e| DbError::Query(format!("handover {id}: {e}")))?,
             )
             .map_err(|e| DbError::Query(format!("handover {id}: {e}")))?;
-            let live = pack::build(conn, keys, h.participant_id, h.release_date, today)?;
+            // Compared with the case as it stands, release date included.
+            let release = sweep::release_of(conn, h.participant_id)?.unwrap_or(h.release_date);
+            let live = pack::build(conn, keys, h.participant_id, release, today)?;
             let changed = pack::changed_sections(&sent, &live);
             (Some(sent), changed)
         }
@@ -426,12 +468,18 @@ pub fn read(
     )?;
     let is_officer = actor.role == Role::ProbationOfficer && officer == Some(actor.id.0);
     Ok(HandoverView {
-        line: line(conn, &h, case_reference, zone.name())?,
+        line: line(conn, &h, case_reference, zone.name(), officer)?,
         pack,
         changed_since_handover: changed,
         meeting,
         acknowledged_by: name_of(conn, h.acknowledged_by)?,
-        escalated: h.escalated_at.is_some() || h.escalated_unsent_at.is_some(),
+        escalated: h.shown_status() == "overdue",
+        escalation: match (h.shown_status(), h.status.as_str()) {
+            ("overdue", "sent") => Some("unacknowledged".into()),
+            ("overdue", _) => Some("unsent".into()),
+            _ => None,
+        },
+        version: h.version,
         may_acknowledge: is_officer && h.status == "sent",
         may_send: actor.role == Role::Coordinator && h.status == "due" && officer.is_some(),
     })
@@ -499,10 +547,21 @@ pub fn send_now(
     if actor.role != Role::Coordinator {
         return Err(HandoverError::Forbidden);
     }
-    if officer.is_none() {
+    if officer.is_none() || sweep::usable_officer(conn, participant_id)?.is_none() {
         return Err(HandoverError::Conflict("handover-no-officer".into()));
     }
-    let today = crate::reminders::sweep::reminder_day(ctx.now, zone, ctx.morning);
+    let status: String = participants::table
+        .find(participant_id)
+        .select(participants::status)
+        .first(conn)?;
+    if status != "in_custody" {
+        return Err(HandoverError::Conflict("handover-not-in-custody".into()));
+    }
+    // The site's calendar day: the escalation clock counts from it.
+    let today = ctx.now.with_timezone(&zone).date_naive();
+    let release = sweep::release_of(conn, participant_id)?
+        .filter(|r| *r >= today)
+        .ok_or(HandoverError::Conflict("handover-no-release-date".into()))?;
     let id = match handovers::table
         .filter(handovers::participant_id.eq(participant_id))
         .select(handovers::id)
@@ -511,13 +570,12 @@ pub fn send_now(
     {
         Some(id) => id,
         None => {
-            let release = sweep::release_of(conn, participant_id)?
-                .ok_or(HandoverError::Conflict("handover-no-release-date".into()))?;
             sweep::open(
                 conn,
                 participant_id,
                 release,
                 release - Duration::days(ctx.settings.days_before),
+                today,
             )?;
             handovers::table
                 .filter(handovers::participant_id.eq(participant_id))
@@ -529,15 +587,21 @@ pub fn send_now(
     if h.status != "due" {
         return Err(HandoverError::Conflict("handover-already-sent".into()));
     }
-    sweep::send(conn, keys, who, id, today, ctx)?;
+    if !sweep::send(conn, keys, who, id, today, ctx)? {
+        return Err(HandoverError::Conflict("handover-already-sent".into()));
+    }
     Ok(id)
 }
 
 /// The staff who may be invited to the case's handover meeting.
 pub fn team(conn: &mut DbConnection, participant_id: i64) -> Result<Vec<TeamMember>, DbError> {
-    let (site, officer): (i64, Option<i64>) = participants::table
+    let (site, officer, restricted): (i64, Option<i64>, bool) = participants::table
         .find(participant_id)
-        .select((participants::site_id, participants::probation_officer_id))
+        .select((
+            participants::site_id,
+            participants::probation_officer_id,
+            participants::restricted,
+        ))
         .first(conn)?;
     let mentors = participant_mentors::table
         .filter(participant_mentors::participant_id.eq(participant_id))
@@ -554,6 +618,14 @@ pub fn team(conn: &mut DbConnection, participant_id: i64) -> Result<Vec<TeamMemb
         .select((users::id, users::display_name, users::role))
         .load(conn)?;
     members.dedup_by_key(|m| m.id);
+    if restricted {
+        // A restricted participant's case is for the staff named on them only.
+        let named: Vec<i64> = participant_access::table
+            .filter(participant_access::participant_id.eq(participant_id))
+            .select(participant_access::user_id)
+            .load(conn)?;
+        members.retain(|m| named.contains(&m.id));
+    }
     Ok(members)
 }
 
@@ -635,7 +707,7 @@ pub fn record_meeting(
     who: &Who,
     id: i64,
     input: &MeetingInput,
-    public_url: &url::Url,
+    mail: &MeetingMail,
 ) -> Result<(), HandoverError> {
     db::write_transaction(conn, |conn| {
         let h = find(conn, id)?;
@@ -643,34 +715,50 @@ pub fn record_meeting(
         if h.status == "due" {
             return Err(HandoverError::Conflict("handover-not-sent-yet".into()));
         }
+        match input.version {
+            Some(v) if v != h.version => return Err(HandoverError::Stale),
+            None if h.meeting_at.is_some() => return Err(HandoverError::VersionRequired),
+            _ => {}
+        }
         let team = team(conn, h.participant_id)?;
         let fields = check_meeting(input, zone, &team).map_err(HandoverError::Invalid)?;
         let sequence = h.meeting_sequence + 1;
         let names: Vec<String> = fields.attendees.iter().map(|m| m.name.clone()).collect();
         let t = now();
-        diesel::update(handovers::table.filter(handovers::id.eq(id)))
-            .set((
-                handovers::meeting_at.eq(Some(fields.starts.naive_utc())),
-                handovers::meeting_place.eq(Some(&fields.place)),
-                handovers::meeting_attendees
-                    .eq(Some(serde_json::to_string(&names).unwrap_or_default())),
-                handovers::meeting_sequence.eq(sequence),
-                handovers::version.eq(h.version + 1),
-                handovers::updated_at.eq(t),
-            ))
-            .execute(conn)?;
-        sweep::invite(
-            conn,
-            &h,
-            &case_reference,
-            zone,
-            fields.starts,
-            fields.minutes,
-            &fields.place,
-            &fields.attendees,
-            sequence,
-            public_url,
-        )?;
+        let changed = diesel::update(
+            handovers::table
+                .filter(handovers::id.eq(id))
+                .filter(handovers::version.eq(h.version)),
+        )
+        .set((
+            handovers::meeting_at.eq(Some(fields.starts.naive_utc())),
+            handovers::meeting_place.eq(Some(&fields.place)),
+            handovers::meeting_attendees
+                .eq(Some(serde_json::to_string(&names).unwrap_or_default())),
+            handovers::meeting_sequence.eq(sequence),
+            handovers::version.eq(h.version + 1),
+            handovers::updated_at.eq(t),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(HandoverError::Stale);
+        }
+        // A meeting already held is recorded, not announced.
+        let invited = fields.starts > Utc::now();
+        if invited {
+            sweep::invite(
+                conn,
+                &h,
+                &case_reference,
+                zone,
+                fields.starts,
+                fields.minutes,
+                &fields.place,
+                &fields.attendees,
+                sequence,
+                mail,
+            )?;
+        }
         audit::record(
             conn,
             who,
@@ -679,7 +767,9 @@ pub fn record_meeting(
                 entity_type: "handover",
                 entity_id: Some(id.to_string()),
                 participant_id: Some(h.participant_id),
-                detail: Some(serde_json::json!({ "attendees": names.len(), "sequence": sequence })),
+                detail: Some(
+                    serde_json::json!({ "attendees": names.len(), "sequence": sequence, "invited": invited }),
+                ),
             },
         )?;
         Ok(())

@@ -12,8 +12,8 @@ use serde_json::{json, Map, Value};
 use crate::crypto::Keyring;
 use crate::db::schema::{
     agencies as agency_t, cohorts, enrolments, exit_plan_pathways, exit_plans, milestones,
-    participant_mentors, participants, programmes, progress_notes, risk_reviews, sharing_bases,
-    sites, users,
+    participant_access, participant_mentors, participants, programmes, progress_notes,
+    risk_reviews, sharing_bases, sites, users,
 };
 use crate::db::{DbConnection, DbError};
 use crate::exit_plans::model::OPEN_STATUSES;
@@ -295,9 +295,13 @@ fn contacts(
     participant_id: i64,
     today: NaiveDate,
 ) -> Result<Value, DbError> {
-    let (site, officer): (i64, Option<i64>) = participants::table
+    let (site, officer, restricted): (i64, Option<i64>, bool) = participants::table
         .find(participant_id)
-        .select((participants::site_id, participants::probation_officer_id))
+        .select((
+            participants::site_id,
+            participants::probation_officer_id,
+            participants::restricted,
+        ))
         .first(conn)?;
     let mut people = Vec::new();
     let mentors: Vec<(String, String)> = participant_mentors::table
@@ -315,7 +319,22 @@ fn contacts(
         .order(users::display_name.asc())
         .select((users::display_name, users::email))
         .load(conn)?;
-    people.extend(coordinators.into_iter().map(|c| ("coordinator", c)));
+    // For a restricted participant, only the coordinators named on them.
+    let named: Vec<String> = if restricted {
+        participant_access::table
+            .inner_join(users::table.on(users::id.eq(participant_access::user_id)))
+            .filter(participant_access::participant_id.eq(participant_id))
+            .select(users::email)
+            .load(conn)?
+    } else {
+        Vec::new()
+    };
+    people.extend(
+        coordinators
+            .into_iter()
+            .filter(|c| !restricted || named.contains(&c.1))
+            .map(|c| ("coordinator", c)),
+    );
     if let Some(officer) = officer {
         let po: Option<(String, String)> = users::table
             .find(officer)

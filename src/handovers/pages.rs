@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::audit::Who;
 use crate::auth::routes::viewer;
 use crate::auth::{Actor, PageActor, RequestMeta};
-use crate::db::schema::{exit_plans, participant_access, participants};
+use crate::db::schema::{exit_plans, participant_access, participants, sites};
 use crate::db::{DbConnection, DbError};
 use crate::handovers::{self as area, HandoverError, HandoverFilter, HandoverLine, MeetingInput};
 use crate::i18n::DEFAULT_LANG;
@@ -57,6 +57,7 @@ const FILTERS: [&str; 6] = ["all", "awaiting", "due", "overdue", "sent", "acknow
 async fn list_page(
     state: web::Data<AppState>,
     actor: PageActor,
+    meta: RequestMeta,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
     let raw = crate::handovers::routes::HandoverQuery {
@@ -69,9 +70,9 @@ async fn list_page(
         Ok((f, p)) => (f, p, FieldErrors::default()),
         Err(e) => (HandoverFilter::default(), Page::first(), e),
     };
-    let a = actor.0.clone();
+    let (a, who) = (actor.0.clone(), Who::actor(&actor.0, &meta));
     let (items, total) = state
-        .db(move |conn| area::list(conn, &a, &filter, page_no))
+        .db(move |conn| area::list(conn, &a, &who, &filter, page_no))
         .await?;
     let q = query.q.clone().unwrap_or_default();
     let status = query.status.clone().unwrap_or_else(|| "all".into());
@@ -113,7 +114,7 @@ fn pack_json(pack: &Value, changed: &[String]) -> Value {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let chart = trend_chart(&trend);
+    let chart = trend_chart(&trend, &DEFAULT_LANG);
     let trend: Vec<Value> = trend
         .iter()
         .map(|d| {
@@ -160,7 +161,7 @@ fn pack_json(pack: &Value, changed: &[String]) -> Value {
 /// A small line chart of the domain ratings (1–5) over the notes, drawn as SVG on the server.
 /// Each domain has its own line style and a label at its end, so colour is not the only cue;
 /// the table beside it gives the same figures as text.
-pub fn trend_chart(trend: &[Value]) -> Option<String> {
+pub fn trend_chart(trend: &[Value], lang: &unic_langid::LanguageIdentifier) -> Option<String> {
     let series: Vec<(String, Vec<(NaiveDate, i64)>)> = trend
         .iter()
         .map(|d| {
@@ -192,8 +193,13 @@ pub fn trend_chart(trend: &[Value]) -> Option<String> {
     let y = |v: i64| top + (5 - v) as f64 / 4.0 * plot_h;
     let dashes = ["", "6 3", "2 3", "10 3 2 3", "1 1"];
     let colours = ["#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be123c"];
+    let title = handlebars::html_escape(&crate::i18n::t_args(
+        lang,
+        "handover-chart-title",
+        &[("from", first.to_string()), ("to", last.to_string())],
+    ));
     let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="trend-title"><title id="trend-title">Ratings 1 to 5 per domain, {first} to {last}</title>"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="trend-title"><title id="trend-title">{title}</title>"#
     );
     for v in 1..=5 {
         svg.push_str(&format!(
@@ -220,7 +226,7 @@ pub fn trend_chart(trend: &[Value]) -> Option<String> {
             path.join(" "),
             x(ld) + 4.0,
             y(lv) + 3.0 + (i as f64 * 2.0),
-            domain.replace('_', " ")
+            handlebars::html_escape(&crate::i18n::t(lang, &format!("handover-domain-{domain}")))
         ));
     }
     svg.push_str("</svg>");
@@ -237,10 +243,10 @@ async fn render_handover(
 ) -> Result<HttpResponse, PageError> {
     let (a, who) = (actor.clone(), Who::actor(actor, meta));
     let keys = state.config.data_keys.clone();
-    let today = crate::web::time::today_utc();
+    let now = chrono::Utc::now();
     let (view, team) = state
         .db(move |conn| -> Result<_, HandoverError> {
-            let view = area::read(conn, keys.as_ref(), &a, &who, id, today)?;
+            let view = area::read(conn, keys.as_ref(), &a, &who, id, now)?;
             let team = area::team(conn, view.line.participant_id)?;
             Ok((view, team))
         })
@@ -328,6 +334,7 @@ struct MeetingForm {
     place: Option<String>,
     #[serde(default)]
     attendee_ids: Vec<String>,
+    version: Option<String>,
 }
 
 #[post("/handovers/{id}/meeting")]
@@ -348,6 +355,13 @@ async fn meeting(
             None
         }
     };
+    let version = match crate::web::form::opt_number::<i32>(&form.version) {
+        Ok(v) => v,
+        Err(_) => {
+            e.add("version", "error-number");
+            None
+        }
+    };
     let ids: Vec<i64> = form
         .attendee_ids
         .iter()
@@ -359,11 +373,12 @@ async fn meeting(
             minutes,
             place: form.place.clone(),
             attendee_ids: Some(ids),
+            version,
         };
         let (a, who) = (actor.0.clone(), Who::actor(&actor.0, &meta));
-        let public_url = state.config.public_url.clone();
+        let mail = crate::handovers::routes::meeting_mail(&state);
         state
-            .db(move |conn| area::record_meeting(conn, &a, &who, id, &input, &public_url))
+            .db(move |conn| area::record_meeting(conn, &a, &who, id, &input, &mail))
             .await
     } else {
         Err(HandoverError::Invalid(e))
@@ -416,39 +431,46 @@ struct Upcoming {
 fn upcoming_releases(
     conn: &mut DbConnection,
     actor: &Actor,
-    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<Upcoming>, DbError> {
     let me = actor.id.0;
-    let until = today + Duration::weeks(12);
     #[allow(clippy::type_complexity)]
-    let rows: Vec<(i64, String, Option<NaiveDate>, Option<NaiveDate>)> = participants::table
-        .left_join(
-            exit_plans::table.on(exit_plans::participant_id
-                .eq(participants::id)
-                .and(exit_plans::status.eq("active"))),
-        )
-        .filter(participants::probation_officer_id.eq(me))
-        .filter(participants::status.eq("in_custody"))
-        .filter(
-            participants::restricted
-                .eq(false)
-                .or(participants::id.eq_any(
-                    participant_access::table
-                        .filter(participant_access::user_id.eq(me))
-                        .select(participant_access::participant_id),
-                )),
-        )
-        .select((
-            participants::id,
-            participants::case_reference,
-            exit_plans::target_release_date.nullable(),
-            participants::earliest_release_date,
-        ))
-        .load(conn)?;
+    let rows: Vec<(i64, String, Option<NaiveDate>, Option<NaiveDate>, String)> =
+        participants::table
+            .inner_join(sites::table)
+            .left_join(
+                exit_plans::table.on(exit_plans::participant_id
+                    .eq(participants::id)
+                    .and(exit_plans::status.eq("active"))),
+            )
+            .filter(participants::probation_officer_id.eq(me))
+            .filter(participants::status.eq("in_custody"))
+            .filter(
+                participants::restricted
+                    .eq(false)
+                    .or(participants::id.eq_any(
+                        participant_access::table
+                            .filter(participant_access::user_id.eq(me))
+                            .select(participant_access::participant_id),
+                    )),
+            )
+            .select((
+                participants::id,
+                participants::case_reference,
+                exit_plans::target_release_date.nullable(),
+                participants::earliest_release_date,
+                sites::time_zone,
+            ))
+            .load(conn)?;
     let mut list: Vec<Upcoming> = rows
         .into_iter()
-        .filter_map(|(id, case_reference, plan, earliest)| {
+        .filter_map(|(id, case_reference, plan, earliest, zone)| {
             let release = area::release_date_of(plan, earliest)?;
+            // Each case by its own site's calendar.
+            let today = now
+                .with_timezone(&zone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::Tz::UTC))
+                .date_naive();
+            let until = today + Duration::weeks(12);
             (release >= today && release <= until).then(|| Upcoming {
                 participant_id: id,
                 case_reference,
@@ -466,9 +488,10 @@ fn upcoming_releases(
 pub async fn officer_home(
     state: &web::Data<AppState>,
     actor: &Actor,
+    meta: &RequestMeta,
 ) -> Result<HttpResponse, PageError> {
-    let a = actor.clone();
-    let today = crate::web::time::today_utc();
+    let (a, who) = (actor.clone(), Who::actor(actor, meta));
+    let now = chrono::Utc::now();
     let (awaiting, releases) = state
         .db(move |conn| -> Result<_, HandoverError> {
             let filter = HandoverFilter {
@@ -479,8 +502,18 @@ pub async fn officer_home(
                 page: 1,
                 per_page: crate::web::paging::MAX_PER_PAGE,
             };
-            let (awaiting, _) = area::list(conn, &a, &filter, page)?;
-            Ok((awaiting, upcoming_releases(conn, &a, today)?))
+            let (awaiting, _) = area::list(conn, &a, &who, &filter, page)?;
+            let releases = upcoming_releases(conn, &a, now)?;
+            let people: Vec<i64> = releases.iter().map(|r| r.participant_id).collect();
+            crate::audit::record_reads(
+                conn,
+                &who,
+                "participant.release_list",
+                "participant",
+                "home",
+                &people,
+            )?;
+            Ok((awaiting, releases))
         })
         .await?;
     let greeting = crate::i18n::t_args(

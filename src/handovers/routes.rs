@@ -54,6 +54,20 @@ impl HandoverQuery {
     }
 }
 
+/// Where meeting invitations come from: the organiser is `ONWARD_MAIL_FROM`'s address.
+pub fn meeting_mail(state: &AppState) -> crate::handovers::MeetingMail {
+    let organizer = state
+        .config
+        .mail_from
+        .parse::<lettre::message::Mailbox>()
+        .map(|m| m.email.to_string())
+        .unwrap_or_else(|_| state.config.mail_from.clone());
+    crate::handovers::MeetingMail {
+        public_url: state.config.public_url.clone(),
+        organizer,
+    }
+}
+
 /// What sending needs, from the configuration and the clock.
 pub fn send_context(state: &AppState) -> SendContext {
     SendContext {
@@ -72,11 +86,13 @@ pub fn send_context(state: &AppState) -> SendContext {
 async fn list(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
+    meta: RequestMeta,
     query: web::Query<HandoverQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (filter, page) = query.parse().map_err(Problem::invalid)?;
+    let who = Who::actor(&actor, &meta);
     let (items, total) = state
-        .db(move |conn| area::list(conn, &actor, &filter, page))
+        .db(move |conn| area::list(conn, &actor, &who, &filter, page))
         .await?;
     Ok(HttpResponse::Ok().json(Paged::new(items, page, total)))
 }
@@ -88,9 +104,9 @@ async fn view(
     id: i64,
 ) -> Result<HandoverView, ApiError> {
     let keys = state.config.data_keys.clone();
-    let today = crate::web::time::today_utc();
+    let now = chrono::Utc::now();
     Ok(state
-        .db(move |conn| area::read(conn, keys.as_ref(), &actor, &who, id, today))
+        .db(move |conn| area::read(conn, keys.as_ref(), &actor, &who, id, now))
         .await?)
 }
 
@@ -146,9 +162,9 @@ async fn meeting(
     let id = path.into_inner();
     let who = Who::actor(&actor, &meta);
     let (a, w) = (actor.clone(), who.clone());
-    let public_url = state.config.public_url.clone();
+    let mail = meeting_mail(&state);
     state
-        .db(move |conn| area::record_meeting(conn, &a, &w, id, &body.0, &public_url))
+        .db(move |conn| area::record_meeting(conn, &a, &w, id, &body.0, &mail))
         .await?;
     Ok(HttpResponse::Ok().json(view(&state, actor, who, id).await?))
 }

@@ -34,8 +34,12 @@ pub struct HandoverCounts {
     pub opened: usize,
     pub sent: usize,
     pub escalated: usize,
-    /// Due, but no probation officer is assigned yet.
+    /// Due, but no probation officer is assigned yet (or none who may receive it).
     pub waiting_for_officer: usize,
+    /// Sent again to a newly assigned probation officer.
+    pub reassigned: usize,
+    /// Handovers a step failed for (logged; the others carry on, and it is tried again).
+    pub failed: usize,
 }
 
 /// The release date a handover is planned from (see [`super::release_date_of`]).
@@ -64,12 +68,14 @@ pub fn open(
     participant_id: i64,
     release: NaiveDate,
     due_on: NaiveDate,
+    day: NaiveDate,
 ) -> Result<usize, DbError> {
     let t = now();
     let row = (
         handovers::participant_id.eq(participant_id),
         handovers::release_date.eq(release),
         handovers::due_on.eq(due_on),
+        handovers::opened_on.eq(day),
         handovers::status.eq("due"),
         handovers::meeting_sequence.eq(0),
         handovers::version.eq(1),
@@ -131,24 +137,29 @@ pub fn sweep(
         let due_on = release - Duration::days(ctx.settings.days_before);
         // Nothing for a release day already past: the person is out, or the record is stale.
         if day >= due_on && release >= day {
-            counts.opened += open(conn, participant, release, due_on)?;
+            counts.opened += open(conn, participant, release, due_on, day)?;
         }
     }
     follow_release_changes(conn, ctx)?;
 
     // Send what is due to the probation officer.
-    let due: Vec<(i64, Option<i64>, String)> = handovers::table
+    let due: Vec<(i64, i64, NaiveDate, String)> = handovers::table
         .inner_join(participants::table.inner_join(sites::table))
         .filter(handovers::status.eq("due"))
+        .filter(participants::status.eq("in_custody"))
         .select((
             handovers::id,
-            participants::probation_officer_id,
+            handovers::participant_id,
+            handovers::due_on,
             sites::time_zone,
         ))
         .load(conn)?;
-    for (id, officer, zone) in due {
+    for (id, participant, due_on, zone) in due {
         let day = reminder_day(ctx.now, zone.parse().unwrap_or(Tz::UTC), ctx.morning);
-        if officer.is_none() {
+        if day < due_on {
+            continue;
+        }
+        if usable_officer(conn, participant)?.is_none() {
             counts.waiting_for_officer += 1;
             continue;
         }
@@ -159,14 +170,169 @@ pub fn sweep(
                 handover = id,
                 "a handover is due but ONWARD_DATA_KEY is not set"
             );
+            counts.failed += 1;
             continue;
         };
-        if send(conn, keys, &who, id, day, ctx)? {
-            counts.sent += 1;
+        match send(conn, keys, &who, id, day, ctx) {
+            Ok(true) => counts.sent += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(handover = id, error = %e, "handover not sent");
+                counts.failed += 1;
+            }
         }
     }
-    counts.escalated += escalate(conn, ctx)?;
+    reassign(conn, ctx, &mut counts)?;
+    escalate(conn, keys.is_some(), ctx, &mut counts)?;
     Ok(counts)
+}
+
+/// The participant's probation officer if they can receive the handover: an active account
+/// and, for a restricted participant, one of the staff named on them.
+pub fn usable_officer(
+    conn: &mut DbConnection,
+    participant_id: i64,
+) -> Result<Option<i64>, DbError> {
+    let (officer, restricted): (Option<i64>, bool) = participants::table
+        .find(participant_id)
+        .select((participants::probation_officer_id, participants::restricted))
+        .first(conn)?;
+    let Some(officer) = officer else {
+        return Ok(None);
+    };
+    let active: bool = users::table
+        .find(officer)
+        .select(users::active)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false);
+    if !active {
+        return Ok(None);
+    }
+    if restricted && !named_on(conn, participant_id, officer)? {
+        return Ok(None);
+    }
+    Ok(Some(officer))
+}
+
+/// Whether `user` is named on the (restricted) participant.
+pub fn named_on(conn: &mut DbConnection, participant_id: i64, user: i64) -> Result<bool, DbError> {
+    use crate::db::schema::participant_access;
+    let n: i64 = participant_access::table
+        .filter(participant_access::participant_id.eq(participant_id))
+        .filter(participant_access::user_id.eq(user))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// A case handed to another probation officer after its handover went out: the new officer
+/// gets the handover (the pack as sent) and must acknowledge it; the escalation clock restarts.
+fn reassign(
+    conn: &mut DbConnection,
+    ctx: &SendContext,
+    counts: &mut HandoverCounts,
+) -> Result<(), DbError> {
+    let rows: Vec<(Handover, Option<i64>, String, String)> = handovers::table
+        .inner_join(participants::table.inner_join(sites::table))
+        .filter(handovers::status.ne("due"))
+        .filter(participants::status.eq("in_custody"))
+        .filter(participants::probation_officer_id.is_not_null())
+        .filter(
+            handovers::probation_officer_id
+                .is_null()
+                .or(handovers::probation_officer_id.ne(participants::probation_officer_id)),
+        )
+        .select((
+            Handover::as_select(),
+            participants::probation_officer_id,
+            participants::case_reference,
+            sites::time_zone,
+        ))
+        .load(conn)?;
+    for (h, _, case_reference, zone) in rows {
+        let Some(officer) = usable_officer(conn, h.participant_id)? else {
+            continue;
+        };
+        let day = reminder_day(ctx.now, zone.parse().unwrap_or(Tz::UTC), ctx.morning);
+        let done = db::write_transaction(conn, |conn| -> Result<bool, DbError> {
+            let t = now();
+            let changed = diesel::update(
+                handovers::table
+                    .filter(handovers::id.eq(h.id))
+                    .filter(handovers::version.eq(h.version)),
+            )
+            .set((
+                handovers::status.eq("sent"),
+                handovers::probation_officer_id.eq(Some(officer)),
+                handovers::sent_on.eq(Some(day)),
+                handovers::acknowledged_at.eq(None::<chrono::NaiveDateTime>),
+                handovers::acknowledged_by.eq(None::<i64>),
+                handovers::escalated_at.eq(None::<chrono::NaiveDateTime>),
+                handovers::version.eq(h.version + 1),
+                handovers::updated_at.eq(t),
+            ))
+            .execute(conn)?;
+            if changed == 0 {
+                return Ok(false);
+            }
+            officer_email(conn, &h, officer, &case_reference, ctx)?;
+            audit::record(
+                conn,
+                &Who::system("handovers"),
+                Event {
+                    action: "handover.reassign",
+                    entity_type: "handover",
+                    entity_id: Some(h.id.to_string()),
+                    participant_id: Some(h.participant_id),
+                    detail: Some(
+                        serde_json::json!({ "from": h.probation_officer_id, "to": officer }),
+                    ),
+                },
+            )?;
+            Ok(true)
+        });
+        match done {
+            Ok(true) => counts.reassigned += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(handover = h.id, error = %e, "handover not passed to the new officer");
+                counts.failed += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Queue the `handover` email to `officer` (once per officer and handover).
+fn officer_email(
+    conn: &mut DbConnection,
+    h: &Handover,
+    officer: i64,
+    case_reference: &str,
+    ctx: &SendContext,
+) -> Result<(), DbError> {
+    let to: Option<(String, String, String)> = users::table
+        .find(officer)
+        .filter(users::active.eq(true))
+        .select((users::email, users::display_name, users::language))
+        .first(conn)
+        .optional()?;
+    if let Some((email, name, language)) = to {
+        let link = link(&ctx.public_url, &format!("handovers/{}", h.id));
+        let row = email_row(
+            format!("h{}|sent|u{officer}", h.id),
+            "handover",
+            h,
+            case_reference,
+            (Some(officer), None),
+            (email, name, language),
+            link,
+            ctx,
+        )?;
+        outbox::enqueue(conn, &[row])?;
+    }
+    Ok(())
 }
 
 /// A release date that moved before the handover went out moves its due date; one that moved
@@ -225,17 +391,20 @@ pub fn send(
             .find(id)
             .select(Handover::as_select())
             .first(conn)?;
-        let (officer, case_reference): (Option<i64>, String) = participants::table
+        let case_reference: String = participants::table
             .find(h.participant_id)
-            .select((
-                participants::probation_officer_id,
-                participants::case_reference,
-            ))
+            .select(participants::case_reference)
             .first(conn)?;
-        let Some(officer) = officer else {
+        let Some(officer) = usable_officer(conn, h.participant_id)? else {
             return Ok(false);
         };
-        let built = pack::build(conn, keys, h.participant_id, h.release_date, day)?;
+        // The release date as it stands now (it may have moved since the handover opened).
+        let release = release_of(conn, h.participant_id)?.unwrap_or(h.release_date);
+        let h = Handover {
+            release_date: release,
+            ..h
+        };
+        let built = pack::build(conn, keys, h.participant_id, release, day)?;
         let t = now();
         let changed = diesel::update(
             handovers::table
@@ -244,6 +413,7 @@ pub fn send(
         )
         .set((
             handovers::status.eq("sent"),
+            handovers::release_date.eq(release),
             handovers::probation_officer_id.eq(Some(officer)),
             handovers::pack.eq(Some(keys.seal(&built.to_string()))),
             handovers::sent_at.eq(Some(t)),
@@ -256,26 +426,7 @@ pub fn send(
         if changed == 0 {
             return Ok(false);
         }
-        let to: Option<(String, String, String)> = users::table
-            .find(officer)
-            .filter(users::active.eq(true))
-            .select((users::email, users::display_name, users::language))
-            .first(conn)
-            .optional()?;
-        if let Some((email, name, language)) = to {
-            let link = link(&ctx.public_url, &format!("handovers/{id}"));
-            let row = email_row(
-                format!("h{id}|sent|u{officer}"),
-                "handover",
-                &h,
-                &case_reference,
-                (Some(officer), None),
-                (email, name, language),
-                link,
-                ctx,
-            )?;
-            outbox::enqueue(conn, &[row])?;
-        }
+        officer_email(conn, &h, officer, &case_reference, ctx)?;
         audit::record(
             conn,
             who,
@@ -338,12 +489,20 @@ fn email_row(
 }
 
 /// Escalate, once per step: a handover sent but not acknowledged `escalate_after` days later,
-/// and one due but still unsent (no probation officer) `escalate_after` days after it fell due.
-/// The probation agency's mailbox (probation agencies with a sharing basis valid today, active
-/// and vetted) and the site's coordinators are told.
-fn escalate(conn: &mut DbConnection, ctx: &SendContext) -> Result<usize, DbError> {
-    let rows: Vec<(Handover, String, i64, String)> = handovers::table
+/// and one due but still unsent for want of a probation officer `escalate_after` days after it
+/// fell due (or opened, if it opened late). The probation agency's mailbox (probation agencies
+/// with a sharing basis valid today, active and vetted) and the site's coordinators (for a
+/// restricted participant, those named on them) are told. A step with nobody to tell is not
+/// marked done: it is tried again at the next run, and logged.
+fn escalate(
+    conn: &mut DbConnection,
+    have_key: bool,
+    ctx: &SendContext,
+    counts: &mut HandoverCounts,
+) -> Result<(), DbError> {
+    let rows: Vec<(Handover, String, i64, bool, String)> = handovers::table
         .inner_join(participants::table.inner_join(sites::table))
+        .filter(participants::status.eq("in_custody"))
         .filter(
             handovers::status
                 .eq("sent")
@@ -356,124 +515,165 @@ fn escalate(conn: &mut DbConnection, ctx: &SendContext) -> Result<usize, DbError
             Handover::as_select(),
             participants::case_reference,
             participants::site_id,
+            participants::restricted,
             sites::time_zone,
         ))
         .load(conn)?;
-    let mut escalated = 0;
-    for (h, case_reference, site, zone) in rows {
+    for (h, case_reference, site, restricted, zone) in rows {
         let day = reminder_day(ctx.now, zone.parse().unwrap_or(Tz::UTC), ctx.morning);
         let after = Duration::days(ctx.settings.escalate_after);
         let (step, since) = match h.status.as_str() {
             "sent" => ("unacknowledged", h.sent_on.unwrap_or(h.due_on)),
-            _ => ("unsent", h.due_on),
+            _ => ("unsent", h.due_on.max(h.opened_on)),
         };
         if day < since + after {
             continue;
         }
-        let done = db::write_transaction(conn, |conn| -> Result<bool, DbError> {
-            let claimed = match step {
-                "unacknowledged" => diesel::update(
-                    handovers::table
-                        .filter(handovers::id.eq(h.id))
-                        .filter(handovers::status.eq("sent"))
-                        .filter(handovers::escalated_at.is_null()),
-                )
-                .set(handovers::escalated_at.eq(Some(now())))
-                .execute(conn)?,
-                _ => diesel::update(
-                    handovers::table
-                        .filter(handovers::id.eq(h.id))
-                        .filter(handovers::status.eq("due"))
-                        .filter(handovers::escalated_unsent_at.is_null()),
-                )
-                .set(handovers::escalated_unsent_at.eq(Some(now())))
-                .execute(conn)?,
-            };
-            if claimed == 0 {
-                return Ok(false);
+        if step == "unsent" && usable_officer(conn, h.participant_id)?.is_some() {
+            // There is someone to send to: it was not sent for another reason (no data key,
+            // or an error), which is logged; "nobody to send to" would be untrue.
+            if !have_key {
+                tracing::error!(
+                    handover = h.id,
+                    "handover overdue because ONWARD_DATA_KEY is not set"
+                );
             }
-            let kind = if step == "unacknowledged" {
-                "handover_overdue"
-            } else {
-                "handover_unsent"
-            };
-            let mut rows = Vec::new();
-            let agencies_now: Vec<(i64, String, String, String)> = agencies::table
-                .inner_join(sharing_bases::table)
-                .filter(sharing_bases::participant_id.eq(h.participant_id))
-                .filter(sharing_bases::valid_from.le(day))
-                .filter(
-                    sharing_bases::valid_until
-                        .is_null()
-                        .or(sharing_bases::valid_until.ge(day)),
-                )
-                .filter(agencies::kind.eq("probation"))
-                .filter(agencies::active.eq(true))
-                .filter(agencies::vetting_status.eq("vetted"))
-                .select((
-                    agencies::id,
-                    agencies::mailbox,
-                    agencies::name,
-                    agencies::language,
-                ))
-                .distinct()
-                .load(conn)?;
-            for (agency, mailbox, name, language) in agencies_now {
-                rows.push(email_row(
-                    format!("h{}|{step}|a{agency}", h.id),
-                    kind,
-                    &h,
-                    &case_reference,
-                    (None, Some(agency)),
-                    (mailbox, name, language),
-                    // The agency's mailbox cannot open the pack: the link is to Onward's
-                    // sign-in, from where its probation staff reach their cases.
-                    link(&ctx.public_url, ""),
-                    ctx,
-                )?);
+            continue;
+        }
+        let result = escalate_one(conn, &h, step, &case_reference, site, restricted, day, ctx);
+        match result {
+            Ok(true) => counts.escalated += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(handover = h.id, error = %e, "handover not escalated");
+                counts.failed += 1;
             }
-            let coordinators: Vec<(i64, String, String, String)> = users::table
-                .filter(users::role.eq("coordinator"))
-                .filter(users::site_id.eq(site))
-                .filter(users::active.eq(true))
-                .select((
-                    users::id,
-                    users::email,
-                    users::display_name,
-                    users::language,
-                ))
-                .load(conn)?;
-            for (user, email, name, language) in coordinators {
-                rows.push(email_row(
-                    format!("h{}|{step}|u{user}", h.id),
-                    kind,
-                    &h,
-                    &case_reference,
-                    (Some(user), None),
-                    (email, name, language),
-                    link(&ctx.public_url, &format!("handovers/{}", h.id)),
-                    ctx,
-                )?);
-            }
-            outbox::enqueue(conn, &rows)?;
-            audit::record(
-                conn,
-                &Who::system("handovers"),
-                Event {
-                    action: "handover.escalate",
-                    entity_type: "handover",
-                    entity_id: Some(h.id.to_string()),
-                    participant_id: Some(h.participant_id),
-                    detail: Some(serde_json::json!({ "step": step, "emails": rows.len() })),
-                },
-            )?;
-            Ok(true)
-        })?;
-        if done {
-            escalated += 1;
         }
     }
-    Ok(escalated)
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn escalate_one(
+    conn: &mut DbConnection,
+    h: &Handover,
+    step: &str,
+    case_reference: &str,
+    site: i64,
+    restricted: bool,
+    day: NaiveDate,
+    ctx: &SendContext,
+) -> Result<bool, DbError> {
+    let kind = if step == "unacknowledged" {
+        "handover_overdue"
+    } else {
+        "handover_unsent"
+    };
+    let mut emails = Vec::new();
+    let agencies_now: Vec<(i64, String, String, String)> = agencies::table
+        .inner_join(sharing_bases::table)
+        .filter(sharing_bases::participant_id.eq(h.participant_id))
+        .filter(sharing_bases::valid_from.le(day))
+        .filter(
+            sharing_bases::valid_until
+                .is_null()
+                .or(sharing_bases::valid_until.ge(day)),
+        )
+        .filter(agencies::kind.eq("probation"))
+        .filter(agencies::active.eq(true))
+        .filter(agencies::vetting_status.eq("vetted"))
+        .select((
+            agencies::id,
+            agencies::mailbox,
+            agencies::name,
+            agencies::language,
+        ))
+        .distinct()
+        .load(conn)?;
+    for (agency, mailbox, name, language) in agencies_now {
+        emails.push(email_row(
+            format!("h{}|{step}|a{agency}", h.id),
+            kind,
+            h,
+            case_reference,
+            (None, Some(agency)),
+            (mailbox, name, language),
+            // The agency's mailbox cannot open the pack: the link is to Onward's sign-in,
+            // from where its probation staff reach their cases.
+            link(&ctx.public_url, ""),
+            ctx,
+        )?);
+    }
+    let coordinators: Vec<(i64, String, String, String)> = users::table
+        .filter(users::role.eq("coordinator"))
+        .filter(users::site_id.eq(site))
+        .filter(users::active.eq(true))
+        .select((
+            users::id,
+            users::email,
+            users::display_name,
+            users::language,
+        ))
+        .load(conn)?;
+    for (user, email, name, language) in coordinators {
+        if restricted && !named_on(conn, h.participant_id, user)? {
+            continue;
+        }
+        emails.push(email_row(
+            format!("h{}|{step}|u{user}", h.id),
+            kind,
+            h,
+            case_reference,
+            (Some(user), None),
+            (email, name, language),
+            link(&ctx.public_url, &format!("handovers/{}", h.id)),
+            ctx,
+        )?);
+    }
+    if emails.is_empty() {
+        tracing::warn!(
+            handover = h.id,
+            step,
+            "a handover should be escalated but there is no probation agency with a sharing basis and no coordinator to tell"
+        );
+        return Ok(false);
+    }
+    db::write_transaction(conn, |conn| -> Result<bool, DbError> {
+        let claimed = match step {
+            "unacknowledged" => diesel::update(
+                handovers::table
+                    .filter(handovers::id.eq(h.id))
+                    .filter(handovers::status.eq("sent"))
+                    .filter(handovers::escalated_at.is_null()),
+            )
+            .set(handovers::escalated_at.eq(Some(now())))
+            .execute(conn)?,
+            _ => diesel::update(
+                handovers::table
+                    .filter(handovers::id.eq(h.id))
+                    .filter(handovers::status.eq("due"))
+                    .filter(handovers::escalated_unsent_at.is_null()),
+            )
+            .set(handovers::escalated_unsent_at.eq(Some(now())))
+            .execute(conn)?,
+        };
+        if claimed == 0 {
+            return Ok(false);
+        }
+        outbox::enqueue(conn, &emails)?;
+        audit::record(
+            conn,
+            &Who::system("handovers"),
+            Event {
+                action: "handover.escalate",
+                entity_type: "handover",
+                entity_id: Some(h.id.to_string()),
+                participant_id: Some(h.participant_id),
+                detail: Some(serde_json::json!({ "step": step, "emails": emails.len() })),
+            },
+        )?;
+        Ok(true)
+    })
 }
 
 /// Email each attendee the meeting invitation with an `.ics` attachment (case reference, time,
@@ -489,9 +689,22 @@ pub fn invite(
     place: &str,
     attendees: &[TeamMember],
     sequence: i32,
-    public_url: &url::Url,
+    mail: &super::MeetingMail,
 ) -> Result<(), DbError> {
-    use icalendar::{Calendar, Component, EventLike};
+    use icalendar::{Calendar, Component, EventLike, EventStatus};
+    let public_url = &mail.public_url;
+    // Addresses only, never names: the invitation is an email like any other.
+    let mut addresses = Vec::new();
+    for member in attendees {
+        let found: Option<(String, String)> = users::table
+            .find(member.id)
+            .select((users::email, users::language))
+            .first(conn)
+            .optional()?;
+        if let Some(found) = found {
+            addresses.push((member, found));
+        }
+    }
     let host = public_url.host_str().unwrap_or("onward.local");
     let page = link(public_url, &format!("handovers/{}", h.id));
     let mut event = icalendar::Event::new();
@@ -502,7 +715,20 @@ pub fn invite(
         .ends(starts + Duration::minutes(minutes))
         .sequence(u32::try_from(sequence).unwrap_or(0))
         .description(&page)
-        .url(&page);
+        .url(&page)
+        .status(EventStatus::Confirmed)
+        .append_property(icalendar::Property::new(
+            "ORGANIZER",
+            format!("mailto:{}", mail.organizer),
+        ));
+    for (_, (email, _)) in &addresses {
+        event.append_multi_property(
+            icalendar::Property::new("ATTENDEE", format!("mailto:{email}"))
+                .add_parameter("ROLE", "REQ-PARTICIPANT")
+                .add_parameter("RSVP", "TRUE")
+                .done(),
+        );
+    }
     if !place.is_empty() {
         event.location(place);
     }
@@ -518,15 +744,7 @@ pub fn invite(
         now: Utc::now(),
     };
     let mut rows = Vec::new();
-    for member in attendees {
-        let to: Option<(String, String)> = users::table
-            .find(member.id)
-            .select((users::email, users::language))
-            .first(conn)
-            .optional()?;
-        let Some((email, language)) = to else {
-            continue;
-        };
+    for (member, (email, language)) in addresses {
         let context = EmailContext {
             recipient: member.name.clone(),
             case_reference: case_reference.to_string(),

@@ -117,6 +117,13 @@ pub fn enqueue(conn: &mut DbConnection, rows: &[NewNotification]) -> Result<usiz
     Ok(written)
 }
 
+/// Kinds of email decided by the reminder sweep from the plan's dates.
+pub const REMINDER_KINDS: [&str; 3] = [
+    "milestone_reminder",
+    "milestone_overdue",
+    "release_reminder",
+];
+
 /// Cancel queued emails about a participant that no longer hold: the milestone moved, was done
 /// or dropped, or went to another agency; the plan was withdrawn or its release date moved; or
 /// the recipient agency lost its sharing basis, its vetting or its active status. A cancelled
@@ -133,7 +140,9 @@ pub fn cancel_stale_for_participant(
                 .eq("in_digest")
                 .and(notifications::digest_id.is_null())),
         )
-        .filter(notifications::kind.ne("absence_alert"))
+        // Only reminders follow the plan; alerts, notes, handovers and meeting invitations stand
+        // on their own decisions and are never cancelled by a plan edit.
+        .filter(notifications::kind.eq_any(REMINDER_KINDS))
         .select((
             notifications::id,
             notifications::milestone_id,

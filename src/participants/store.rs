@@ -478,3 +478,19 @@ pub fn form_options(conn: &mut DbConnection, actor: &Actor) -> Result<FormOption
         )?),
     })
 }
+
+/// Today's date at the participant's site (UTC for an unknown participant: the caller's access
+/// check answers for those). Dates staff type ("not in the future") are checked against it,
+/// so that a note written early in the morning in Bishkek is not refused as tomorrow's.
+pub fn local_today(conn: &mut DbConnection, participant_id: i64) -> Result<NaiveDate, DbError> {
+    let zone: Option<String> = participants::table
+        .inner_join(crate::db::schema::sites::table)
+        .filter(participants::id.eq(participant_id))
+        .select(crate::db::schema::sites::time_zone)
+        .first(conn)
+        .optional()?;
+    let tz: chrono_tz::Tz = zone
+        .and_then(|z| z.parse().ok())
+        .unwrap_or(chrono_tz::Tz::UTC);
+    Ok(chrono::Utc::now().with_timezone(&tz).date_naive())
+}

@@ -256,9 +256,8 @@ pub fn create(
     public_url: &url::Url,
 ) -> Result<NoteView, NoteError> {
     let keys = keys.ok_or(NoteError::NoKey)?;
-    let fields = input
-        .validate(crate::web::time::today_utc())
-        .map_err(NoteError::Invalid)?;
+    let today = crate::participants::store::local_today(conn, participant_id)?;
+    let fields = input.validate(today).map_err(NoteError::Invalid)?;
     db::write_transaction(conn, |conn| {
         let (site, officer, case_reference) = visible_participant(conn, actor, participant_id)?;
         if !may_write(actor, site) {

@@ -110,7 +110,8 @@ pub fn create(
     let level = required_text(&mut e, "level", &input.level, 100);
     let assessor = required_text(&mut e, "assessor", &input.assessor, 200);
     let assessed_on = parse_date(&mut e, "assessed_on", &input.assessed_on);
-    if assessed_on.is_some_and(|d| d > crate::web::time::today_utc()) {
+    let today = crate::participants::store::local_today(conn, participant_id)?;
+    if assessed_on.is_some_and(|d| d > today) {
         e.add("assessed_on", "error-date-future");
     }
     let review_by = match input.review_by.as_deref().map(str::trim) {

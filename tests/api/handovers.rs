@@ -541,6 +541,43 @@ async fn the_meeting_invitation_goes_to_each_attendee_as_an_ics_attachment() {
         "10:00 in Bishkek is 04:00 UTC: {ics}"
     );
     assert!(ics.contains(&format!("UID:handover-{id}@onward.example.org")));
+    assert!(ics.contains("ORGANIZER:mailto:onward@example.org"), "{ics}");
+    assert_eq!(ics.matches("ATTENDEE;").count(), 3, "{ics}");
+    assert!(!ics.contains("Azamat"), "no names of the person");
+    // Changing the meeting needs the version read: without it 428, with an old one 409.
+    let version = body["version"].as_i64().unwrap();
+    let moved = json!({"at": "2027-03-16T11:00", "attendee_ids": [c.officer.id]});
+    assert_eq!(
+        c.app.post_json(&c.officer, &path, &moved).await.status(),
+        StatusCode::PRECONDITION_REQUIRED
+    );
+    let mut stale = moved.clone();
+    stale["version"] = json!(version - 1);
+    assert_eq!(
+        c.app.post_json(&c.officer, &path, &stale).await.status(),
+        StatusCode::CONFLICT
+    );
+    let mut fresh = moved.clone();
+    fresh["version"] = json!(version);
+    let resp = c.app.post_json(&c.officer, &path, &fresh).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.unwrap();
+    jobs::run(&c.ctx, JobName::OutboxDelivery, "again", Utc::now()).unwrap();
+    let update = c.sink.messages().pop().unwrap();
+    let ics = crate::smtp::attachment_text(&update.data);
+    assert!(
+        ics.contains("SEQUENCE:2") && ics.contains("DTSTART:20270316T050000Z"),
+        "{ics}"
+    );
+    // A meeting already held is recorded without inviting anyone.
+    let before = c.sink.messages().len();
+    let held = json!({"at": "2026-11-02T10:00", "attendee_ids": [c.officer.id], "version": body["version"]});
+    assert_eq!(
+        c.app.post_json(&c.officer, &path, &held).await.status(),
+        StatusCode::OK
+    );
+    jobs::run(&c.ctx, JobName::OutboxDelivery, "third", Utc::now()).unwrap();
+    assert_eq!(c.sink.messages().len(), before);
 }
 
 #[actix_web::test]
@@ -582,9 +619,11 @@ async fn the_probation_officers_home_lists_handovers_awaiting_acknowledgement_an
     let (_, home) = html(&c.app, &c.officer, "/").await;
     let awaiting = text_of(&home, "#awaiting").unwrap();
     assert!(awaiting.contains("KG-2027-00010"), "{awaiting}");
-    // The release (2027-06-01) is more than 12 weeks from today (2026-11): not listed yet.
+    // Releases in the next 12 weeks (by the real clock: the plan's release is 2027-06-01).
     let releases = text_of(&home, "#releases").unwrap();
-    assert!(!releases.contains("KG-2027-00010"));
+    let soon = chrono::Utc::now().date_naive() + chrono::Duration::weeks(12)
+        >= chrono::NaiveDate::from_ymd_opt(2027, 6, 1).unwrap();
+    assert_eq!(releases.contains("KG-2027-00010"), soon, "{releases}");
 }
 
 #[actix_web::test]
@@ -614,4 +653,111 @@ async fn a_key_rotation_re_seals_the_pack_and_keeps_it_readable() {
         .open(&stored)
         .unwrap()
         .contains("Wants to finish the welding course"));
+}
+
+#[actix_web::test]
+async fn a_handover_email_queued_survives_edits_to_the_plan() {
+    let c = case(&[], true).await;
+    let now = at("2027-03-09T02:00:00Z");
+    jobs::run(&c.ctx, JobName::Handovers, &jobs::slot_of(now), now).unwrap();
+    // Before delivery, the coordinator edits the plan (which re-checks queued reminders).
+    created(
+        c.app
+            .post_json(
+                &c.coordinator,
+                &format!(
+                    "/api/v1/participants/{}/exit-plan/milestones",
+                    c.participant
+                ),
+                &json!({"kind": "custom", "title": "Bus ticket home", "offset_days": 0}),
+            )
+            .await,
+    )
+    .await;
+    jobs::run(&c.ctx, JobName::OutboxDelivery, "deliver", now).unwrap();
+    assert_eq!(
+        subjects(&c.sink),
+        vec!["Handover to probation: KG-2027-00010"]
+    );
+}
+
+#[actix_web::test]
+async fn a_handover_opened_late_is_not_escalated_at_once_and_a_new_officer_gets_it() {
+    let c = case(&[], false).await;
+    // The handover opens on the 20th although it fell due on the 9th: the "no officer" step
+    // counts from the day it opened.
+    run(&c.ctx, at("2027-03-20T02:00:00Z"));
+    run(&c.ctx, at("2027-03-21T02:00:00Z"));
+    assert!(c.sink.messages().is_empty(), "{:?}", subjects(&c.sink));
+    run(&c.ctx, at("2027-03-27T02:00:00Z"));
+    assert_eq!(c.sink.messages().len(), 2, "agency and coordinator");
+    // An officer is assigned; later the case passes to another officer, who gets it too and
+    // must acknowledge it.
+    use diesel::prelude::*;
+    use onward::db::schema::participants;
+    let assign = |officer: i64| {
+        diesel::update(participants::table.find(c.participant))
+            .set(participants::probation_officer_id.eq(Some(officer)))
+            .execute(&mut *c.app.conn())
+            .unwrap();
+    };
+    assign(c.officer.id);
+    run(&c.ctx, at("2027-03-28T02:00:00Z"));
+    let id = handovers(&c.app, &c.officer, "").await[0]["id"]
+        .as_i64()
+        .unwrap();
+    c.app
+        .post_json(
+            &c.officer,
+            &format!("/api/v1/handovers/{id}/acknowledge"),
+            &json!({}),
+        )
+        .await;
+    let second = c.app.user(Role::ProbationOfficer, None);
+    assign(second.id);
+    run(&c.ctx, at("2027-03-29T02:00:00Z"));
+    run(&c.ctx, at("2027-03-30T02:00:00Z"));
+    let last = c.sink.messages().pop().unwrap();
+    assert_eq!(last.to, vec![second.email.clone()]);
+    assert_eq!(last.subject(), "Handover to probation: KG-2027-00010");
+    let list = handovers(&c.app, &second, "").await;
+    assert_eq!(list[0]["status"], "sent", "the new officer acknowledges it");
+    assert_eq!(c.sink.messages().len(), 4, "{:?}", subjects(&c.sink));
+}
+
+#[actix_web::test]
+async fn a_restricted_case_goes_only_to_named_staff() {
+    let c = case(&[], true).await;
+    let other_coordinator = c.app.user(Role::Coordinator, Some("KG-BSK"));
+    // Restricted, with the coordinator and the mentor named, but not the probation officer.
+    {
+        use diesel::prelude::*;
+        use onward::db::schema::{participant_access, participants};
+        diesel::update(participants::table.find(c.participant))
+            .set(participants::restricted.eq(true))
+            .execute(&mut *c.app.conn())
+            .unwrap();
+        for user in [c.coordinator.id, c.mentor.id] {
+            diesel::insert_into(participant_access::table)
+                .values((
+                    participant_access::participant_id.eq(c.participant),
+                    participant_access::user_id.eq(user),
+                ))
+                .execute(&mut *c.app.conn())
+                .unwrap();
+        }
+    }
+    run(&c.ctx, at("2027-03-09T02:00:00Z"));
+    assert!(
+        c.sink.messages().is_empty(),
+        "an officer not named gets nothing"
+    );
+    run(&c.ctx, at("2027-03-16T02:00:00Z"));
+    let to: Vec<String> = c.sink.messages().iter().map(|m| m.to[0].clone()).collect();
+    assert!(to.contains(&c.coordinator.email));
+    assert!(
+        !to.contains(&other_coordinator.email),
+        "only named coordinators: {to:?}"
+    );
+    assert!(handovers(&c.app, &other_coordinator, "").await.is_empty());
 }

@@ -6,6 +6,8 @@ CREATE TABLE handovers (
     participant_id INTEGER NOT NULL UNIQUE REFERENCES participants(id),
     release_date DATE NOT NULL,
     due_on DATE NOT NULL,
+    -- The site's local day the handover was opened (it may open late, after due_on).
+    opened_on DATE NOT NULL,
     status TEXT NOT NULL,
     probation_officer_id INTEGER REFERENCES users(id),
     pack TEXT,
