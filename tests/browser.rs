@@ -500,3 +500,170 @@ async fn a_coordinator_builds_an_exit_plan_from_a_template_and_sees_the_planned_
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
+
+/// Log in through the login page as `email` and wait for the home page.
+async fn log_in(c: &Client, app: &TestApp, email: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    fill_login(c, email).await;
+    click_and_load(c, Locator::Css("form[action='/login'] button")).await;
+    assert!(
+        !c.current_url().await.unwrap().path().starts_with("/login"),
+        "{email} is logged in"
+    );
+}
+
+/// Press the header's "Log out" button and wait for the login page.
+async fn log_out(c: &Client) {
+    click_and_load(c, Locator::Css("form[action='/logout'] button")).await;
+    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
+}
+
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver; run by .ci/run"]
+async fn a_mentor_records_a_note_the_probation_officer_acknowledges_the_handover_and_the_coordinator_sees_it(
+) {
+    let app = spawn_app().await;
+    let site = app.site("KG-BSK", "Asia/Bishkek");
+    let coordinator = app.user(Role::Coordinator, Some("KG-BSK"));
+    let mentor = app.user(Role::Mentor, None);
+    let officer = app.user(Role::ProbationOfficer, None);
+    let mut body = participant_body("KG-2027-00077", site);
+    body["mentor_ids"] = json!([mentor.id]);
+    body["probation_officer_id"] = json!(officer.id);
+    let id = app.participant(&coordinator, body).await["id"]
+        .as_i64()
+        .unwrap();
+    // Released in about 60 days: the handover (84 days before release) is already due.
+    let today = chrono::Utc::now().date_naive();
+    let release = today + chrono::Duration::days(60);
+    let resp = app
+        .post_json(
+            &coordinator,
+            &format!("/api/v1/participants/{id}/exit-plan"),
+            &json!({"target_release_date": release.to_string(), "release_type": "parole"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+
+    let (_driver, c, profile) = chromium().await;
+
+    // The mentor records a note that probation must be told about.
+    let narrative = "Found a welding apprenticeship in Tokmok; starts after release";
+    log_in(&c, &app, &mentor.email).await;
+    c.goto(&app.url(&format!("/participants/{id}/notes")))
+        .await
+        .unwrap();
+    assert!(text(&c, "h1").await.contains("KG-2027-00077"));
+    // Notes may not be dated in the future, and the server checks that against the UTC date.
+    c.execute(
+        "document.getElementById('note-contact_date').value = arguments[0]",
+        vec![json!(today.to_string())],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Id("note-contact_type"))
+        .await
+        .unwrap()
+        .select_by_value("one_to_one")
+        .await
+        .unwrap();
+    for rating in ["note-engagement-4", "note-readiness-3"] {
+        c.find(Locator::Id(rating))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Id("note-narrative"))
+        .await
+        .unwrap()
+        .send_keys(narrative)
+        .await
+        .unwrap();
+    let tell = c.find(Locator::Id("note-tell_probation")).await.unwrap();
+    tell.click().await.unwrap();
+    assert!(tell.is_selected().await.unwrap());
+    click_and_load(&c, Locator::Css("#note-form button[type=submit]")).await;
+    let notes = text(&c, "#notes-section").await;
+    assert!(notes.contains(narrative), "{notes}");
+    assert!(notes.contains("4 / 5"), "{notes}");
+    screenshot(&c, "20-note-recorded").await;
+    log_out(&c).await;
+
+    // The coordinator sends the handover from the exit plan.
+    log_in(&c, &app, &coordinator.email).await;
+    c.goto(&app.url(&format!("/participants/{id}/exit-plan")))
+        .await
+        .unwrap();
+    click_and_load(
+        &c,
+        Locator::XPath(
+            "//section[@id='handover-section']//button[normalize-space()='Send the handover now']",
+        ),
+    )
+    .await;
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .starts_with("/handovers/"));
+    assert_eq!(
+        text(&c, "#handover-status").await,
+        "Sent, awaiting acknowledgement"
+    );
+    log_out(&c).await;
+
+    // The probation officer finds it on their home page, reads the pack and acknowledges.
+    log_in(&c, &app, &officer.email).await;
+    let awaiting = text(&c, "#awaiting").await;
+    assert!(
+        awaiting.contains("Handovers awaiting your acknowledgement"),
+        "{awaiting}"
+    );
+    assert!(awaiting.contains("KG-2027-00077"), "{awaiting}");
+    assert!(
+        awaiting.contains("Sent, awaiting acknowledgement"),
+        "{awaiting}"
+    );
+    let releases = text(&c, "#releases").await;
+    assert!(
+        releases.contains("KG-2027-00077"),
+        "released within 12 weeks: {releases}"
+    );
+    screenshot(&c, "21-officer-home").await;
+    click_and_load(&c, Locator::Css("#awaiting a[href^='/handovers/']")).await;
+    assert!(text(&c, "h1").await.contains("KG-2027-00077"));
+    let shared = text(&c, "section[aria-labelledby=s-progress]").await;
+    assert!(shared.contains(narrative), "{shared}");
+    c.execute(
+        "document.querySelector('section[aria-labelledby=s-progress] .narrative').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "22-handover-pack").await;
+    click_and_load(
+        &c,
+        Locator::XPath("//form[contains(@action,'/acknowledge')]//button[normalize-space()='Acknowledge the handover']"),
+    )
+    .await;
+    assert_eq!(text(&c, "#handover-status").await, "Acknowledged");
+    screenshot(&c, "23-handover-acknowledged").await;
+    log_out(&c).await;
+
+    // The coordinator sees it acknowledged, in the list and on the exit plan.
+    log_in(&c, &app, &coordinator.email).await;
+    click_and_load(&c, Locator::LinkText("Handovers")).await;
+    let row = text(&c, "main table tbody tr").await;
+    assert!(row.contains("KG-2027-00077"), "{row}");
+    assert!(row.contains("Acknowledged"), "{row}");
+    c.goto(&app.url(&format!("/participants/{id}/exit-plan")))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "#plan-handover-status").await, "Acknowledged");
+    screenshot(&c, "24-coordinator-sees-acknowledged").await;
+    c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
