@@ -117,3 +117,7 @@ officer-home-weeks = { $weeks ->
 home-handovers = Handovers
 plan-handover = Handover to probation
 plan-handover-not-yet = Falls due on { $date } ({ $days } days before release).
+handover-completion-rule = Completion rule
+handover-rule-met = Met (at least { $minimum }% attended)
+handover-rule-not-met = Not met (needs { $minimum }% attended)
+handover-not-rated = not rated

@@ -125,7 +125,7 @@ fn case(
 }
 
 fn programme_lines(conn: &mut DbConnection, participant_id: i64) -> Result<Value, DbError> {
-    let rows: Vec<(i64, String, String, String)> = enrolments::table
+    let rows: Vec<(i64, String, String, String, i32)> = enrolments::table
         .inner_join(cohorts::table.inner_join(programmes::table))
         .filter(enrolments::participant_id.eq(participant_id))
         .order(cohorts::start_date.asc())
@@ -134,10 +134,11 @@ fn programme_lines(conn: &mut DbConnection, participant_id: i64) -> Result<Value
             programmes::name,
             cohorts::name,
             enrolments::status,
+            programmes::min_attendance_percent,
         ))
         .load(conn)?;
     let mut lines = Vec::new();
-    for (cohort, programme, cohort_name, status) in rows {
+    for (cohort, programme, cohort_name, status, minimum) in rows {
         let rate = crate::attendance::rate_for(conn, cohort, participant_id)?;
         lines.push(json!({
             "programme": programme,
@@ -146,6 +147,9 @@ fn programme_lines(conn: &mut DbConnection, participant_id: i64) -> Result<Value
             "attended": rate.attended,
             "counted": rate.counted,
             "percent": rate.percent.map(|p| p.round() as i64),
+            // The programme's completion rule: at least this share of sessions attended.
+            "minimum_percent": minimum,
+            "meets_attendance_rule": rate.percent.map(|p| p >= f64::from(minimum)),
         }));
     }
     Ok(Value::Array(lines))

@@ -761,3 +761,77 @@ async fn a_restricted_case_goes_only_to_named_staff() {
     );
     assert!(handovers(&c.app, &other_coordinator, "").await.is_empty());
 }
+
+#[actix_web::test]
+async fn the_pack_shows_programme_attendance_against_the_completion_rule() {
+    // One participant in a four-session programme that needs 75% attendance.
+    let c = crate::delivery::cohort(4, 1, 10).await;
+    let person = c.people[0];
+    for (session, mark) in c
+        .sessions
+        .iter()
+        .zip(["present", "late", "present", "unexcused"])
+    {
+        let mut entry = json!({ "participant_id": person, "mark": mark });
+        if mark == "late" {
+            entry["late_minutes"] = json!(10);
+        }
+        let resp = c
+            .app
+            .put_json(
+                &c.coordinator,
+                &format!("/api/v1/sessions/{session}/register"),
+                None,
+                &json!({ "entries": [entry] }),
+            )
+            .await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::OK,
+            "{}",
+            resp.text().await.unwrap()
+        );
+    }
+    let officer = c.app.user(Role::ProbationOfficer, None);
+    {
+        use diesel::prelude::*;
+        use onward::db::schema::participants;
+        diesel::update(participants::table.find(person))
+            .set(participants::probation_officer_id.eq(Some(officer.id)))
+            .execute(&mut *c.app.conn())
+            .unwrap();
+    }
+    created(
+        c.app
+            .post_json(
+                &c.coordinator,
+                &format!("/api/v1/participants/{person}/exit-plan"),
+                &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+            )
+            .await,
+    )
+    .await;
+    let ctx = JobContext::from_config(c.app.pool.clone(), &c.app.config).unwrap();
+    run(&ctx, at("2027-03-09T02:00:00Z"));
+    let id = handovers(&c.app, &officer, "").await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let view: Value = c
+        .app
+        .get(&officer, &format!("/api/v1/handovers/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let line = &view["pack"]["programmes"][0];
+    assert_eq!(line["programme"], "Pathways");
+    assert_eq!(line["status"], "active");
+    assert_eq!(
+        (line["attended"].as_i64(), line["counted"].as_i64()),
+        (Some(3), Some(4))
+    );
+    assert_eq!(line["percent"], 75);
+    assert_eq!(line["meets_attendance_rule"], true);
+    let (_, page) = html(&c.app, &officer, &format!("/handovers/{id}")).await;
+    assert!(page.contains("3 of 4 (75%)") && page.contains("Met (at least 75% attended)"));
+}
