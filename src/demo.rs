@@ -386,6 +386,7 @@ fn load_delivery(
         site_id: None,
         agency_id: None,
         credential: crate::auth::Credential::Token,
+        language: "en".into(),
     };
     let who = Who::command_line();
     let programme = crate::programmes::create_programme(
@@ -596,6 +597,7 @@ fn system_admin() -> crate::auth::Actor {
         site_id: None,
         agency_id: None,
         credential: crate::auth::Credential::Token,
+        language: "en".into(),
     }
 }
 

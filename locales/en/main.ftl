@@ -532,3 +532,6 @@ error-rating = Rate from 1 to 5.
 error-next-before-contact = The next contact cannot be before this one.
 error-review-before-assessment = The review cannot be due before the assessment.
 milestone-risk_review_due = Risk review due
+prefs-language = Language
+prefs-language-hint = Onward's pages and the emails it sends you are in this language.
+prefs-language-save = Save the language

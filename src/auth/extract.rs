@@ -67,6 +67,7 @@ async fn load_actor(
             site_id: u.site_id.map(SiteId),
             agency_id: u.agency_id,
             credential,
+            language: u.language,
         })
     }))
 }

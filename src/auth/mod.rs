@@ -106,6 +106,8 @@ pub struct Actor {
     /// The partner agency of an agency user.
     pub agency_id: Option<i64>,
     pub credential: Credential,
+    /// The language the user reads pages and emails in (`en`, `ru`).
+    pub language: String,
 }
 
 impl Actor {

@@ -193,6 +193,7 @@ pub fn render(conn: &mut DbConnection, token: &str) -> Result<Option<String>, Db
         site_id: owner.site_id.map(SiteId),
         agency_id: owner.agency_id,
         credential: Credential::Token,
+        language: owner.language,
     };
     let mut q = access::visible_cohorts(&actor);
     if let Some(c) = cohort_id {

@@ -29,7 +29,8 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .service(rule_page)
         .service(update_rule)
         .service(prefs_page)
-        .service(save_prefs);
+        .service(save_prefs)
+        .service(save_language);
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -230,6 +231,8 @@ fn render_prefs(actor: &Actor, off: &[String], saved: bool) -> HttpResponse {
         Some(&viewer(actor)),
         json!({
             "saved": saved,
+            // Each language named in itself, so that a reader finds their own.
+            "languages": [{"value": "en", "name": "English"}, {"value": "ru", "name": "Русский"}],
             "kinds": OPTIONAL_KINDS.iter().map(|k| json!({
                 "value": k,
                 "key": format!("prefs-{k}"),
@@ -312,6 +315,56 @@ async fn save_prefs(
                         entity_id: Some(me.to_string()),
                         participant_id: None,
                         detail: Some(json!({ "opted_out": off })),
+                    },
+                )?;
+                Ok::<_, DbError>(())
+            })
+        })
+        .await
+        .map_err(Problem::from)?;
+    Ok(redirect("/account/emails?saved=1"))
+}
+
+#[derive(Debug, Deserialize)]
+struct LanguageForm {
+    #[serde(default)]
+    csrf_token: String,
+    language: Option<String>,
+}
+
+/// The user's language, for pages and for the emails Onward sends them.
+#[post("/account/language")]
+async fn save_language(
+    state: web::Data<AppState>,
+    actor: PageActor,
+    meta: RequestMeta,
+    PageForm(form): PageForm<LanguageForm>,
+) -> Result<HttpResponse, PageError> {
+    actor.check_csrf(&form.csrf_token)?;
+    let language = form.language.clone().unwrap_or_default();
+    if !crate::i18n::is_supported(&language) {
+        let mut e = crate::web::errors::FieldErrors::default();
+        e.add("language", "error-choice");
+        return Err(Problem::invalid(e).into());
+    }
+    let me = actor.0.id.0;
+    let who = Who::actor(&actor.0, &meta);
+    state
+        .db(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                use crate::db::schema::users;
+                diesel::update(users::table.find(me))
+                    .set(users::language.eq(&language))
+                    .execute(conn)?;
+                crate::audit::record(
+                    conn,
+                    &who,
+                    crate::audit::Event {
+                        action: "language.update",
+                        entity_type: "user",
+                        entity_id: Some(me.to_string()),
+                        participant_id: None,
+                        detail: Some(json!({ "language": language })),
                     },
                 )?;
                 Ok::<_, DbError>(())

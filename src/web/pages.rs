@@ -27,6 +27,8 @@ pub struct StaticAssets;
 static REGISTRY: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     let mut hb = Handlebars::new();
     hb.register_helper("t", Box::new(translate));
+    hb.register_helper("date", Box::new(date));
+    hb.register_helper("num", Box::new(number));
     handlebars_helper!(eq: |a: Json, b: Json| a == b);
     hb.register_helper("eq", Box::new(eq));
     handlebars_helper!(concat: |a: str, b: str| format!("{a}{b}"));
@@ -84,6 +86,59 @@ fn translate(
     Ok(())
 }
 
+fn page_lang(ctx: &Context) -> String {
+    ctx.data()
+        .get("lang")
+        .and_then(|l| l.as_str())
+        .unwrap_or("en")
+        .to_string()
+}
+
+/// `{{date value}}`: a `YYYY-MM-DD` date (or the date of a `YYYY-MM-DDTHH:MM:SS` instant) as the
+/// page's language writes it; anything else is shown as it is.
+fn date(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let raw = h.param(0).map(|p| p.value().clone()).unwrap_or(Value::Null);
+    let text = match raw.as_str() {
+        Some(s) => match s
+            .get(..10)
+            .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+        {
+            Some(d) if s.len() == 10 || s.as_bytes().get(10) == Some(&b'T') => {
+                crate::i18n::format_date(&page_lang(ctx), d)
+            }
+            _ => s.to_string(),
+        },
+        None => String::new(),
+    };
+    out.write(&handlebars::html_escape(&text))?;
+    Ok(())
+}
+
+/// `{{num value}}`: a number as the page's language writes it (one decimal at most).
+fn number(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let text = match h.param(0).map(|p| p.value().clone()) {
+        Some(Value::Number(n)) => {
+            crate::i18n::format_number(&page_lang(ctx), n.as_f64().unwrap_or_default())
+        }
+        Some(Value::String(s)) => s,
+        _ => String::new(),
+    };
+    out.write(&handlebars::html_escape(&text))?;
+    Ok(())
+}
+
 /// Compile every template now, so that a broken template stops start-up rather than a page.
 pub fn preload() {
     LazyLock::force(&REGISTRY);
@@ -106,6 +161,8 @@ pub struct Viewer {
     pub can_administer: bool,
     /// Coordinators and probation officers take part in handovers.
     pub can_see_handovers: bool,
+    /// The user's language: every page they see is in it.
+    pub language: String,
 }
 
 /// Render `template` with `data`, adding what every page needs (language, viewer, menu).
@@ -114,6 +171,11 @@ pub fn render_page(template: &str, lang: &str, viewer: Option<&Viewer>, data: Va
         Value::Object(map) => map,
         _ => serde_json::Map::new(),
     };
+    // A signed-in user reads every page in their own language.
+    let lang = viewer
+        .map(|v| v.language.as_str())
+        .filter(|l| crate::i18n::is_supported(l))
+        .unwrap_or(lang);
     ctx.insert("lang".into(), json!(lang));
     ctx.insert("viewer".into(), json!(viewer));
     match REGISTRY.render(template, &Value::Object(ctx)) {

@@ -306,3 +306,31 @@ async fn parallel_wrong_passwords_cannot_slip_under_the_limit() {
         .count();
     assert_eq!((checked, refused), (5, 5), "{statuses:?}");
 }
+
+#[actix_web::test]
+async fn a_user_picks_their_language_and_pages_follow_it() {
+    let app = spawn_app().await;
+    app.site("KG-BSK", "Asia/Bishkek");
+    let mentor = app.user(onward::auth::Role::Mentor, None);
+    let (client, _) = app.login(&mentor.email, PASSWORD).await;
+    let prefs = page(&client, app.url("/account/emails")).await;
+    assert!(prefs.contains("<html lang=\"en\">"));
+    let csrf = hidden_value(&prefs, "csrf_token");
+    let bad = client
+        .post(app.url("/account/language"))
+        .form(&[("csrf_token", csrf.as_str()), ("language", "xx")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let resp = client
+        .post(app.url("/account/language"))
+        .form(&[("csrf_token", csrf.as_str()), ("language", "ru")])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success() || resp.status().is_redirection());
+    let home = page(&client, app.url("/")).await;
+    assert!(home.contains("<html lang=\"ru\">"), "{home}");
+    assert!(app.audit_actions().contains(&"language.update".to_string()));
+}
