@@ -667,3 +667,185 @@ async fn a_mentor_records_a_note_the_probation_officer_acknowledges_the_handover
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
+
+/// axe-core as `npm ci --prefix tests/a11y` installs it (`.ci/run` does).
+fn axe_source() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/a11y/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run `npm ci --prefix tests/a11y`",
+            path.display()
+        )
+    })
+}
+
+/// Serious and critical axe violations on the current page, one line each.
+async fn axe_violations(c: &Client, axe: &str) -> Vec<String> {
+    c.execute(axe, vec![]).await.expect("inject axe-core");
+    let found = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, { resultTypes: ['violations'] })
+                 .then(r => done(r.violations
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' — ' +
+                        v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))
+                 .catch(e => done(['axe failed: ' + e]));"#,
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Log in with a demo login's own password.
+async fn log_in_as(c: &Client, app: &TestApp, email: &str, password: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    click_and_load(c, Locator::Css("form[action='/login'] button")).await;
+    assert!(
+        !c.current_url().await.unwrap().path().starts_with("/login"),
+        "{email} is logged in"
+    );
+}
+
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver; run by .ci/run"]
+async fn every_main_page_passes_axe_and_each_home_is_captured_at_desktop_and_phone_width() {
+    use diesel::prelude::*;
+    use onward::db::schema::{cohorts, handovers, milestones, participants};
+    let app = spawn_app().await;
+    let keys = app.config.data_keys.clone();
+    let logins = onward::demo::load(&mut app.conn(), keys.as_ref())
+        .unwrap()
+        .expect("demo logins");
+    // The handovers falling due in the demo are opened and sent.
+    let ctx = onward::jobs::JobContext::from_config(app.pool.clone(), &app.config).unwrap();
+    let now = chrono::Utc::now();
+    onward::jobs::run(&ctx, onward::jobs::JobName::Handovers, "axe", now).unwrap();
+    let mut conn = app.conn();
+    let handover: i64 = handovers::table
+        .inner_join(participants::table)
+        .filter(participants::restricted.eq(false))
+        .select(handovers::id)
+        .first(&mut conn)
+        .unwrap();
+    let (participant, _): (i64, i64) = handovers::table
+        .find(handover)
+        .select((handovers::participant_id, handovers::id))
+        .first(&mut conn)
+        .unwrap();
+    let cohort: i64 = cohorts::table.select(cohorts::id).first(&mut conn).unwrap();
+    let milestone: i64 = milestones::table
+        .filter(milestones::participant_id.eq(participant))
+        .select(milestones::id)
+        .first(&mut conn)
+        .unwrap();
+    drop(conn);
+    let pages_of = |role: Role| -> Vec<String> {
+        let p = participant;
+        match role {
+            Role::Admin => vec![
+                "/".into(),
+                "/participants".into(),
+                "/agencies".into(),
+                "/reminder-rules".into(),
+                "/jobs".into(),
+                "/outbox".into(),
+                "/audit".into(),
+                "/holidays".into(),
+                "/retention".into(),
+                "/account/emails".into(),
+            ],
+            Role::Coordinator => vec![
+                "/".into(),
+                "/participants".into(),
+                format!("/participants/{p}"),
+                format!("/participants/{p}/exit-plan"),
+                format!("/participants/{p}/notes"),
+                format!("/participants/{p}/risk-reviews"),
+                "/participants/new".into(),
+                "/cohorts".into(),
+                format!("/cohorts/{cohort}"),
+                "/milestones".into(),
+                format!("/milestones/{milestone}"),
+                "/handovers".into(),
+                format!("/handovers/{handover}"),
+            ],
+            Role::Mentor => vec!["/".into(), "/participants".into()],
+            Role::ProbationOfficer => vec![
+                "/".into(),
+                "/handovers".into(),
+                format!("/handovers/{handover}"),
+                format!("/participants/{p}"),
+            ],
+            Role::AgencyUser => vec!["/".into(), "/milestones".into()],
+            Role::Auditor => vec!["/".into(), "/audit".into(), "/retention".into()],
+        }
+    };
+    let axe = axe_source();
+    let (_driver, c, profile) = chromium().await;
+    let mut problems = Vec::new();
+    c.goto(&app.url("/login")).await.unwrap();
+    for v in axe_violations(&c, &axe).await {
+        problems.push(format!("/login: {v}"));
+    }
+    for login in &logins {
+        // Only the Bishkek staff of each role (the Lisbon ones see the same pages).
+        if login.email.contains("lisbon") {
+            continue;
+        }
+        log_in_as(&c, &app, &login.email, &login.password).await;
+        for path in pages_of(login.role) {
+            c.goto(&app.url(&path)).await.unwrap();
+            for v in axe_violations(&c, &axe).await {
+                problems.push(format!("{} {path}: {v}", login.role.as_str()));
+            }
+        }
+        c.goto(&app.url("/")).await.unwrap();
+        let role = login.role.as_str();
+        c.set_window_size(1280, 900).await.unwrap();
+        screenshot(&c, &format!("30-home-{role}-desktop")).await;
+        c.set_window_size(320, 800).await.unwrap();
+        screenshot(&c, &format!("31-home-{role}-phone")).await;
+        // Usable at 320 px: nothing wider than the screen.
+        let overflow = c
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth + 1",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if overflow == serde_json::Value::Bool(true) {
+            problems.push(format!("{role} /: wider than a 320 px screen"));
+        }
+        c.set_window_size(1280, 900).await.unwrap();
+        click_and_load(&c, Locator::Css("form[action='/logout'] button")).await;
+    }
+    c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+}
