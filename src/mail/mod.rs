@@ -309,3 +309,24 @@ impl std::fmt::Debug for Mailer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_email_has_its_own_template_in_every_language() {
+        let mut missing = Vec::new();
+        for language in crate::i18n::LANGUAGES {
+            for kind in KINDS {
+                for part in ["subject", "txt", "html"] {
+                    let file = format!("{language}/{kind}.{part}.hbs");
+                    if EmailTemplates::get(&file).is_none() {
+                        missing.push(file);
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing email templates: {missing:?}");
+    }
+}
