@@ -821,6 +821,24 @@ async fn every_main_page_passes_axe_and_each_home_is_captured_at_desktop_and_pho
                 problems.push(format!("{} {path}: {v}", login.role.as_str()));
             }
         }
+        if login.role == Role::Admin {
+            // A long operation says it is working and cannot be sent twice.
+            c.goto(&app.url("/retention")).await.unwrap();
+            let shown = c
+                .execute(
+                    r#"const f = document.querySelector('form[data-long]');
+                       f.addEventListener('submit', e => e.preventDefault());
+                       f.requestSubmit();
+                       const p = f.querySelector('.progress');
+                       return [p.hidden, p.textContent, f.querySelector('button').disabled];"#,
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(shown[0], false, "{shown}");
+            assert!(shown[1].as_str().unwrap().starts_with("Working on it"));
+            assert_eq!(shown[2], true);
+        }
         c.goto(&app.url("/")).await.unwrap();
         let role = login.role.as_str();
         c.set_window_size(1280, 900).await.unwrap();

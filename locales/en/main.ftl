@@ -535,3 +535,4 @@ milestone-risk_review_due = Risk review due
 prefs-language = Language
 prefs-language-hint = Onward's pages and the emails it sends you are in this language.
 prefs-language-save = Save the language
+working = Working on it… this can take a minute. Please wait.

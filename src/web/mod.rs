@@ -138,6 +138,8 @@ async fn static_file(path: web::Path<String>) -> Result<HttpResponse, PageError>
     let asset = pages::StaticAssets::get(&file).ok_or_else(Problem::not_found)?;
     let mime = if file.ends_with(".css") {
         "text/css; charset=utf-8"
+    } else if file.ends_with(".js") {
+        "text/javascript; charset=utf-8"
     } else if file.ends_with(".svg") {
         "image/svg+xml"
     } else {
