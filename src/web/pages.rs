@@ -27,8 +27,8 @@ pub struct StaticAssets;
 static REGISTRY: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     let mut hb = Handlebars::new();
     hb.register_helper("t", Box::new(translate));
-    hb.register_helper("date", Box::new(date));
-    hb.register_helper("num", Box::new(number));
+    hb.register_helper("fmt_date", Box::new(date));
+    hb.register_helper("fmt_num", Box::new(number));
     handlebars_helper!(eq: |a: Json, b: Json| a == b);
     hb.register_helper("eq", Box::new(eq));
     handlebars_helper!(concat: |a: str, b: str| format!("{a}{b}"));
@@ -94,7 +94,7 @@ fn page_lang(ctx: &Context) -> String {
         .to_string()
 }
 
-/// `{{date value}}`: a `YYYY-MM-DD` date (or the date of a `YYYY-MM-DDTHH:MM:SS` instant) as the
+/// `{{fmt_date value}}`: a `YYYY-MM-DD` date (or the date of a `YYYY-MM-DDTHH:MM:SS` instant) as the
 /// page's language writes it; anything else is shown as it is.
 fn date(
     h: &Helper<'_>,
@@ -120,7 +120,7 @@ fn date(
     Ok(())
 }
 
-/// `{{num value}}`: a number as the page's language writes it (one decimal at most).
+/// `{{fmt_num value}}`: a number as the page's language writes it (one decimal at most).
 fn number(
     h: &Helper<'_>,
     _: &Handlebars<'_>,
