@@ -19,6 +19,14 @@ fluent_templates::static_loader! {
 /// The language used when neither the user nor the browser asks for one we have.
 pub const DEFAULT_LANG: LanguageIdentifier = langid!("en");
 
+/// The language a user reads pages in: their own if Onward has it, else [`DEFAULT_LANG`].
+pub fn user_lang(language: &str) -> LanguageIdentifier {
+    Some(language)
+        .filter(|l| is_supported(l))
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(DEFAULT_LANG)
+}
+
 /// Look up a message with no arguments.
 pub fn t(lang: &LanguageIdentifier, key: &str) -> String {
     LOCALES.lookup(lang, key)
@@ -45,6 +53,58 @@ pub fn t_values(
     args: &HashMap<std::borrow::Cow<'static, str>, FluentValue<'_>>,
 ) -> String {
     LOCALES.lookup_with_args(lang, key, args)
+}
+
+/// The English messages, read again to recognise sentences that code built in English.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "locales/en/"]
+struct EnglishMessages;
+
+/// Error sentences (`error-*`, `problem-*-detail`, ...) by their English text. Field errors are
+/// worded in English where they are found, deep in each area's validation; a page shows them in
+/// its reader's language by looking the sentence up here.
+static ENGLISH_SENTENCES: std::sync::LazyLock<HashMap<String, String>> =
+    std::sync::LazyLock::new(|| {
+        let mut out = HashMap::new();
+        for file in EnglishMessages::iter() {
+            let Some(source) = EnglishMessages::get(&file) else {
+                continue;
+            };
+            for line in String::from_utf8_lossy(&source.data).lines() {
+                let Some((id, text)) = line.split_once(" = ") else {
+                    continue;
+                };
+                let sentence = text.ends_with('.') && !text.contains('{');
+                let is_error = id.starts_with("error-")
+                    || id.starts_with("problem-")
+                    || id == "participant-conflict";
+                if sentence && is_error && !id.contains(' ') {
+                    out.insert(text.to_string(), id.to_string());
+                }
+            }
+        }
+        out
+    });
+
+/// Every English error sentence in `data` put into `lang` (a page's data, before rendering).
+pub fn translate_error_sentences(data: &mut serde_json::Value, lang: &str) {
+    let Some(lang) = Some(lang).filter(|l| *l != "en" && is_supported(l)) else {
+        return;
+    };
+    let lang = user_lang(lang);
+    fn walk(v: &mut serde_json::Value, lang: &LanguageIdentifier) {
+        match v {
+            serde_json::Value::String(s) => {
+                if let Some(id) = ENGLISH_SENTENCES.get(s.as_str()) {
+                    *s = t(lang, id);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|i| walk(i, lang)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|i| walk(i, lang)),
+            _ => {}
+        }
+    }
+    walk(data, &lang);
 }
 
 /// The languages Onward has pages and emails in.
@@ -303,6 +363,26 @@ mod tests {
             }
         }
         assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn error_sentences_worded_in_english_are_shown_in_the_page_language() {
+        let data = serde_json::json!({
+            "errors": [{"field": "family_name", "message": "This field is required."}],
+            "error": {"date_of_birth": "The date of birth must be in the past."},
+            "family_name": "Smith",
+        });
+        let mut ru = data.clone();
+        translate_error_sentences(&mut ru, "ru");
+        assert_eq!(ru["errors"][0]["message"], "Это поле обязательно.");
+        assert_eq!(
+            ru["error"]["date_of_birth"],
+            "Дата рождения должна быть в прошлом."
+        );
+        assert_eq!(ru["family_name"], "Smith");
+        let mut en = data.clone();
+        translate_error_sentences(&mut en, "en");
+        assert_eq!(en, data);
     }
 
     #[test]
