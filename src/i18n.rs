@@ -19,6 +19,14 @@ fluent_templates::static_loader! {
 /// The language used when neither the user nor the browser asks for one we have.
 pub const DEFAULT_LANG: LanguageIdentifier = langid!("en");
 
+/// The language a user reads pages in: their own if Onward has it, else [`DEFAULT_LANG`].
+pub fn user_lang(language: &str) -> LanguageIdentifier {
+    Some(language)
+        .filter(|l| is_supported(l))
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(DEFAULT_LANG)
+}
+
 /// Look up a message with no arguments.
 pub fn t(lang: &LanguageIdentifier, key: &str) -> String {
     LOCALES.lookup(lang, key)
@@ -45,6 +53,58 @@ pub fn t_values(
     args: &HashMap<std::borrow::Cow<'static, str>, FluentValue<'_>>,
 ) -> String {
     LOCALES.lookup_with_args(lang, key, args)
+}
+
+/// The English messages, read again to recognise sentences that code built in English.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "locales/en/"]
+struct EnglishMessages;
+
+/// Error sentences (`error-*`, `problem-*-detail`, ...) by their English text. Field errors are
+/// worded in English where they are found, deep in each area's validation; a page shows them in
+/// its reader's language by looking the sentence up here.
+static ENGLISH_SENTENCES: std::sync::LazyLock<HashMap<String, String>> =
+    std::sync::LazyLock::new(|| {
+        let mut out = HashMap::new();
+        for file in EnglishMessages::iter() {
+            let Some(source) = EnglishMessages::get(&file) else {
+                continue;
+            };
+            for line in String::from_utf8_lossy(&source.data).lines() {
+                let Some((id, text)) = line.split_once(" = ") else {
+                    continue;
+                };
+                let sentence = text.ends_with('.') && !text.contains('{');
+                let is_error = id.starts_with("error-")
+                    || id.starts_with("problem-")
+                    || id == "participant-conflict";
+                if sentence && is_error && !id.contains(' ') {
+                    out.insert(text.to_string(), id.to_string());
+                }
+            }
+        }
+        out
+    });
+
+/// Every English error sentence in `data` put into `lang` (a page's data, before rendering).
+pub fn translate_error_sentences(data: &mut serde_json::Value, lang: &str) {
+    let Some(lang) = Some(lang).filter(|l| *l != "en" && is_supported(l)) else {
+        return;
+    };
+    let lang = user_lang(lang);
+    fn walk(v: &mut serde_json::Value, lang: &LanguageIdentifier) {
+        match v {
+            serde_json::Value::String(s) => {
+                if let Some(id) = ENGLISH_SENTENCES.get(s.as_str()) {
+                    *s = t(lang, id);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|i| walk(i, lang)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|i| walk(i, lang)),
+            _ => {}
+        }
+    }
+    walk(data, &lang);
 }
 
 /// The languages Onward has pages and emails in.
@@ -103,5 +163,241 @@ mod tests {
         assert_eq!(format_number("en", 12345.5), "12,345.5");
         assert_eq!(format_number("ru", 12345.5), "12\u{a0}345,5");
         assert_eq!(format_number("en", 75.0), "75");
+    }
+
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
+
+    /// What a language says: each message id with the variables it uses and the plural
+    /// categories its selectors name.
+    #[derive(Default)]
+    struct Catalogue {
+        messages: BTreeMap<String, Message>,
+        problems: Vec<String>,
+    }
+
+    #[derive(Default)]
+    struct Message {
+        file: String,
+        variables: BTreeSet<String>,
+        /// The keys of each select expression, e.g. `["one", "other"]`.
+        selectors: Vec<Vec<String>>,
+    }
+
+    fn walk_pattern(p: &Pattern<&str>, m: &mut Message) {
+        for element in &p.elements {
+            if let PatternElement::Placeable { expression } = element {
+                walk_expression(expression, m);
+            }
+        }
+    }
+
+    fn walk_expression(e: &Expression<&str>, m: &mut Message) {
+        match e {
+            Expression::Select { selector, variants } => {
+                walk_inline(selector, m);
+                m.selectors.push(
+                    variants
+                        .iter()
+                        .map(|v| match &v.key {
+                            fluent_syntax::ast::VariantKey::Identifier { name } => name.to_string(),
+                            fluent_syntax::ast::VariantKey::NumberLiteral { value } => {
+                                value.to_string()
+                            }
+                        })
+                        .collect(),
+                );
+                for v in variants {
+                    walk_pattern(&v.value, m);
+                }
+            }
+            Expression::Inline(inline) => walk_inline(inline, m),
+        }
+    }
+
+    fn walk_inline(e: &InlineExpression<&str>, m: &mut Message) {
+        match e {
+            InlineExpression::VariableReference { id } => {
+                m.variables.insert(id.name.to_string());
+            }
+            InlineExpression::Placeable { expression } => walk_expression(expression, m),
+            InlineExpression::FunctionReference { arguments, .. } => {
+                for a in &arguments.positional {
+                    walk_inline(a, m);
+                }
+                for a in &arguments.named {
+                    walk_inline(&a.value, m);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Every `locales/<lang>/*.ftl` parsed, by language.
+    fn catalogues() -> BTreeMap<String, Catalogue> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+        let mut out = BTreeMap::new();
+        for dir in std::fs::read_dir(&root).unwrap() {
+            let dir = dir.unwrap().path();
+            if !dir.is_dir() {
+                continue;
+            }
+            let lang = dir.file_name().unwrap().to_string_lossy().to_string();
+            let cat: &mut Catalogue = out.entry(lang.clone()).or_default();
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|f| f.unwrap().path())
+                .filter(|f| f.extension().is_some_and(|e| e == "ftl"))
+                .collect();
+            files.sort();
+            for path in files {
+                let file = format!("{lang}/{}", path.file_name().unwrap().to_string_lossy());
+                let source = std::fs::read_to_string(&path).unwrap();
+                let resource = match fluent_syntax::parser::parse(source.as_str()) {
+                    Ok(r) => r,
+                    Err((r, errors)) => {
+                        cat.problems.push(format!("{file}: {errors:?}"));
+                        r
+                    }
+                };
+                for entry in &resource.body {
+                    let Entry::Message(msg) = entry else { continue };
+                    let mut m = Message {
+                        file: file.clone(),
+                        ..Message::default()
+                    };
+                    if let Some(value) = &msg.value {
+                        walk_pattern(value, &mut m);
+                    }
+                    for attribute in &msg.attributes {
+                        walk_pattern(&attribute.value, &mut m);
+                    }
+                    let id = msg.id.name.to_string();
+                    if let Some(first) = cat.messages.get(&id) {
+                        // Fluent refuses a bundle with one id twice.
+                        cat.problems
+                            .push(format!("{id} is in both {} and {file}", first.file));
+                    } else {
+                        cat.messages.insert(id, m);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_language_has_every_message_with_the_same_variables() {
+        let all = catalogues();
+        let english = &all["en"];
+        assert!(
+            english.messages.len() > 100,
+            "the English messages were read"
+        );
+        assert!(all.contains_key("ru"), "Russian is there");
+        let mut problems: Vec<String> = Vec::new();
+        for (lang, cat) in &all {
+            problems.extend(cat.problems.iter().map(|p| format!("[{lang}] {p}")));
+            if lang == "en" {
+                continue;
+            }
+            let missing: Vec<&str> = english
+                .messages
+                .keys()
+                .filter(|id| !cat.messages.contains_key(*id))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                problems.push(format!("missing in {lang}: {}", missing.join(", ")));
+            }
+            let extra: Vec<&str> = cat
+                .messages
+                .keys()
+                .filter(|id| !english.messages.contains_key(*id))
+                .map(String::as_str)
+                .collect();
+            if !extra.is_empty() {
+                problems.push(format!(
+                    "missing in en (only in {lang}): {}",
+                    extra.join(", ")
+                ));
+            }
+            for (id, en) in &english.messages {
+                let Some(other) = cat.messages.get(id) else {
+                    continue;
+                };
+                let dropped: Vec<&String> = en.variables.difference(&other.variables).collect();
+                if !dropped.is_empty() {
+                    problems.push(format!(
+                        "{lang} {id} ({}) leaves out {dropped:?}",
+                        other.file
+                    ));
+                }
+                // A variable the code never passes shows up as an error in the page.
+                let unknown: Vec<&String> = other.variables.difference(&en.variables).collect();
+                if !unknown.is_empty() {
+                    problems.push(format!(
+                        "{lang} {id} ({}) uses {unknown:?}, which English does not",
+                        other.file
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn russian_plurals_name_every_russian_category() {
+        let all = catalogues();
+        let mut problems = Vec::new();
+        for (id, m) in &all["ru"].messages {
+            for keys in &m.selectors {
+                let plural = keys.iter().any(|k| k == "one");
+                let complete = ["one", "few", "many", "other"]
+                    .iter()
+                    .all(|c| keys.iter().any(|k| k == c));
+                if plural && !complete {
+                    problems.push(format!("{id} ({}) has only {keys:?}", m.file));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn error_sentences_worded_in_english_are_shown_in_the_page_language() {
+        let data = serde_json::json!({
+            "errors": [{"field": "family_name", "message": "This field is required."}],
+            "error": {"date_of_birth": "The date of birth must be in the past."},
+            "family_name": "Smith",
+        });
+        let mut ru = data.clone();
+        translate_error_sentences(&mut ru, "ru");
+        assert_eq!(ru["errors"][0]["message"], "Это поле обязательно.");
+        assert_eq!(
+            ru["error"]["date_of_birth"],
+            "Дата рождения должна быть в прошлом."
+        );
+        assert_eq!(ru["family_name"], "Smith");
+        let mut en = data.clone();
+        translate_error_sentences(&mut en, "en");
+        assert_eq!(en, data);
+    }
+
+    #[test]
+    fn russian_messages_load_and_choose_plural_forms() {
+        let ru = langid!("ru");
+        assert_eq!(t(&ru, "participants-title"), "Участники");
+        assert_eq!(t(&DEFAULT_LANG, "participants-title"), "Participants");
+        let count = |n: f64| {
+            let args: HashMap<std::borrow::Cow<'static, str>, FluentValue> =
+                [(std::borrow::Cow::Borrowed("count"), FluentValue::from(n))].into();
+            t_values(&ru, "results-count", &args)
+        };
+        assert_eq!(count(1.0), "1 результат");
+        assert_eq!(count(3.0), "3 результата");
+        assert_eq!(count(11.0), "11 результатов");
+        assert_eq!(count(21.0), "21 результат");
     }
 }

@@ -260,7 +260,7 @@ async fn home(
         .db(move |conn| crate::attendance::alerts::open_for(conn, &a, None))
         .await?;
     let greeting = t_args(
-        &DEFAULT_LANG,
+        &crate::i18n::user_lang(&actor.0.language),
         "home-greeting",
         &[("name", actor.0.display_name.clone())],
     );

@@ -9,13 +9,14 @@ use crate::audit::Who;
 use crate::auth::routes::viewer;
 use crate::auth::{Actor, PageActor, RequestMeta};
 use crate::caseload::{self as area, chart, CaseloadEntry};
-use crate::i18n::{t, t_args, t_values, DEFAULT_LANG};
+use crate::i18n::{t, t_args, t_values, user_lang};
 use crate::progress_notes::pages::{rating_values, DOMAINS};
 use crate::web::errors::{FieldErrors, PageError, Problem};
 use crate::web::pages::{page, render_page};
 use crate::web::paging::{Page, Paged};
 use crate::web::AppState;
 use fluent_templates::fluent_bundle::FluentValue;
+use unic_langid::LanguageIdentifier;
 
 /// The caseload page, the progress-note pages and the risk-review pages.
 pub fn pages(cfg: &mut web::ServiceConfig) {
@@ -33,7 +34,7 @@ pub struct CaseloadQuery {
     pub per_page: Option<String>,
 }
 
-fn entry_json(e: &CaseloadEntry, labels: &[String; 5]) -> Value {
+fn entry_json(e: &CaseloadEntry, labels: &[String; 5], lang: &LanguageIdentifier) -> Value {
     let latest: Vec<Option<i32>> = (0..5)
         .map(|i| {
             e.ratings
@@ -42,13 +43,12 @@ fn entry_json(e: &CaseloadEntry, labels: &[String; 5]) -> Value {
                 .find_map(|(_, r)| rating_values(r)[i])
         })
         .collect();
-    let lang = DEFAULT_LANG;
     let summary: Vec<String> = labels
         .iter()
         .zip(&latest)
         .map(|(label, v)| match v {
             Some(v) => format!("{label} {v}"),
-            None => format!("{label} {}", t(&lang, "notes-not-rated")),
+            None => format!("{label} {}", t(lang, "notes-not-rated")),
         })
         .collect();
     // The count stays a number, so that Fluent can choose "contact" or "contacts".
@@ -60,7 +60,7 @@ fn entry_json(e: &CaseloadEntry, labels: &[String; 5]) -> Value {
     .into_iter()
     .map(|(k, v)| (std::borrow::Cow::Borrowed(k), v))
     .collect();
-    let title = t_values(&lang, "caseload-chart-title", &args);
+    let title = t_values(lang, "caseload-chart-title", &args);
     json!({
         "id": e.participant_id,
         "case_reference": e.case_reference,
@@ -99,12 +99,12 @@ pub async fn render(
     let (entries, total) = state
         .db(move |conn| area::caseload(conn, &a, &who, &q2, page_no, chrono::Utc::now()))
         .await?;
-    let lang = DEFAULT_LANG;
+    let lang = user_lang(&actor.language);
     let labels: [String; 5] = DOMAINS.map(|d| t(&lang, &format!("domain-{d}")));
     let list = Paged::new(
         entries
             .iter()
-            .map(|e| entry_json(e, &labels))
+            .map(|e| entry_json(e, &labels, &lang))
             .collect::<Vec<_>>(),
         page_no,
         total,

@@ -16,12 +16,13 @@ use crate::auth::{Actor, PageActor, RequestMeta};
 use crate::db::schema::{exit_plans, participant_access, participants, sites};
 use crate::db::{DbConnection, DbError};
 use crate::handovers::{self as area, HandoverError, HandoverFilter, HandoverLine, MeetingInput};
-use crate::i18n::DEFAULT_LANG;
+use crate::i18n::{user_lang, DEFAULT_LANG};
 use crate::web::errors::{FieldError, FieldErrors, PageError};
 use crate::web::form::{error_map, failed_save, PageForm};
 use crate::web::pages::{page, page_with_status, redirect, render_page};
 use crate::web::paging::{Page, Paged};
 use crate::web::AppState;
+use unic_langid::LanguageIdentifier;
 
 pub fn pages(cfg: &mut web::ServiceConfig) {
     cfg.service(list_page)
@@ -102,7 +103,7 @@ async fn list_page(
 }
 
 /// The pack's sections with what the page needs to word them.
-fn pack_json(pack: &Value, changed: &[String]) -> Value {
+fn pack_json(pack: &Value, changed: &[String], lang: &LanguageIdentifier) -> Value {
     let mut sections = serde_json::Map::new();
     for s in crate::handovers::pack::SECTIONS {
         sections.insert(
@@ -114,7 +115,7 @@ fn pack_json(pack: &Value, changed: &[String]) -> Value {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let chart = trend_chart(&trend, &DEFAULT_LANG);
+    let chart = trend_chart(&trend, lang);
     let trend: Vec<Value> = trend
         .iter()
         .map(|d| {
@@ -275,7 +276,7 @@ async fn render_handover(
         json!({
             "v": view,
             "status_key": format!("handover-status-{}", view.line.status),
-            "pack": view.pack.as_ref().map(|p| pack_json(p, &view.changed_since_handover)),
+            "pack": view.pack.as_ref().map(|p| pack_json(p, &view.changed_since_handover, &user_lang(&actor.language))),
             "changed": !view.changed_since_handover.is_empty(),
             "team": team,
             "form": values,
@@ -517,7 +518,7 @@ pub async fn officer_home(
         })
         .await?;
     let greeting = crate::i18n::t_args(
-        &DEFAULT_LANG,
+        &user_lang(&actor.language),
         "home-greeting",
         &[("name", actor.display_name.clone())],
     );

@@ -82,8 +82,13 @@ impl From<ProgrammeError> for Problem {
 
 /// A clash in words: "Room Hall A is booked at 2026-03-16 10:00 by session 14 (Cohort X)".
 pub fn describe(c: &Clash) -> String {
+    describe_in(c, &crate::i18n::DEFAULT_LANG)
+}
+
+/// A clash in `lang`'s words, for a page.
+pub fn describe_in(c: &Clash, lang: &unic_langid::LanguageIdentifier) -> String {
     crate::i18n::t_args(
-        &crate::i18n::DEFAULT_LANG,
+        lang,
         &format!("clash-{}", c.kind),
         &[
             ("what", c.what.clone()),

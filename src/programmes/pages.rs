@@ -329,7 +329,7 @@ async fn render_cohort_form(
             "fortnightly": form.schedule_every_weeks.as_deref() == Some("2"),
             "errors": errors,
             "error": error_map(errors),
-            "clashes": clashes.iter().map(area::describe).collect::<Vec<_>>(),
+            "clashes": clashes.iter().map(|c| area::describe_in(c, &crate::i18n::user_lang(&actor.language))).collect::<Vec<_>>(),
         }),
     );
     Ok(page_with_status(status, html))
@@ -1107,7 +1107,7 @@ async fn render_session(
         json!({
             "s": view, "cohort_id": cohort.id, "cohort_name": cohort.name, "manage": manage,
             "form": form, "errors": errors, "error": error_map(errors),
-            "clashes": clashes.iter().map(area::describe).collect::<Vec<_>>(),
+            "clashes": clashes.iter().map(|c| area::describe_in(c, &crate::i18n::user_lang(&actor.language))).collect::<Vec<_>>(),
             "status_key": format!("session-{}", view.status),
         }),
     );

@@ -178,7 +178,9 @@ pub fn render_page(template: &str, lang: &str, viewer: Option<&Viewer>, data: Va
         .unwrap_or(lang);
     ctx.insert("lang".into(), json!(lang));
     ctx.insert("viewer".into(), json!(viewer));
-    match REGISTRY.render(template, &Value::Object(ctx)) {
+    let mut ctx = Value::Object(ctx);
+    crate::i18n::translate_error_sentences(&mut ctx, lang);
+    match REGISTRY.render(template, &ctx) {
         Ok(html) => html,
         Err(e) => {
             tracing::error!(error = %e, template, "template failed to render");
