@@ -559,3 +559,4 @@ milestone-risk_review_due = Срок пересмотра оценки риск�
 prefs-language = Язык
 prefs-language-hint = Страницы Onward и письма, которые он вам отправляет, будут на этом языке.
 prefs-language-save = Сохранить язык
+working = Выполняется… это может занять минуту. Пожалуйста, подождите.
