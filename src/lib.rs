@@ -16,6 +16,7 @@ pub mod demo;
 pub mod enrolments;
 pub mod exit_plans;
 pub mod handovers;
+pub mod home;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;

@@ -17,7 +17,7 @@ use crate::i18n::{t_args, DEFAULT_LANG};
 use crate::participants::access;
 use crate::web::errors::PageError;
 use crate::web::form::PageForm;
-use crate::web::pages::{self, page, page_with_status, redirect, render_page, Viewer};
+use crate::web::pages::{self, page_with_status, redirect, render_page, Viewer};
 use crate::web::AppState;
 
 /// Cookie carrying the login form's CSRF token (there is no session yet to hold it).
@@ -242,35 +242,20 @@ async fn home(
     actor: PageActor,
     meta: RequestMeta,
 ) -> Result<HttpResponse, PageError> {
-    // Roles with a start page of their own.
+    // Each role starts on its own day.
     match actor.0.role {
         Role::Mentor => {
             let query = crate::caseload::pages::CaseloadQuery::default();
-            return crate::caseload::pages::render(&state, &actor.0, &meta, &query).await;
+            crate::caseload::pages::render(&state, &actor.0, &meta, &query).await
         }
         Role::ProbationOfficer => {
-            return crate::handovers::pages::officer_home(&state, &actor.0, &meta).await;
+            crate::handovers::pages::officer_home(&state, &actor.0, &meta).await
         }
-        _ => {}
+        Role::Coordinator => crate::home::pages::coordinator(&state, &actor.0, &meta).await,
+        Role::AgencyUser => crate::home::pages::agency(&state, &actor.0, &meta).await,
+        Role::Admin => crate::home::pages::admin(&state, &actor.0).await,
+        Role::Auditor => Ok(crate::home::pages::auditor(&actor.0)),
     }
-    let v = viewer(&actor.0);
-    let a = actor.0.clone();
-    // Open absence alerts are the first thing a coordinator must see.
-    let alerts = state
-        .db(move |conn| crate::attendance::alerts::open_for(conn, &a, None))
-        .await?;
-    let greeting = t_args(
-        &crate::i18n::user_lang(&actor.0.language),
-        "home-greeting",
-        &[("name", actor.0.display_name.clone())],
-    );
-    let html = render_page(
-        "home",
-        &DEFAULT_LANG.to_string(),
-        Some(&v),
-        json!({ "greeting": greeting, "role_key": format!("role-{}", actor.0.role.as_str()), "alerts": alerts }),
-    );
-    Ok(page(html))
 }
 
 #[cfg(test)]

@@ -721,6 +721,10 @@ pub struct MilestoneFilter {
     pub q: String,
     /// `open` (planned or in progress), `overdue`, or any one status.
     pub status: Option<String>,
+    /// Only milestones due on or after this date.
+    pub due_from: Option<NaiveDate>,
+    /// Only milestones due on or before this date.
+    pub due_until: Option<NaiveDate>,
 }
 
 /// One line of the milestone list.
@@ -822,6 +826,12 @@ pub fn list_milestones(
             }
             Some(s) => q = q.filter(milestones::status.eq(s.to_string())),
             None => {}
+        }
+        if let Some(from) = filter.due_from {
+            q = q.filter(milestones::due_on.ge(from));
+        }
+        if let Some(until) = filter.due_until {
+            q = q.filter(milestones::due_on.le(until));
         }
         q.filter(exit_plans::status.eq("active"))
     };

@@ -507,6 +507,7 @@ async fn milestones_page(
     let filter = MilestoneFilter {
         q: query.q.clone().unwrap_or_default(),
         status: status.clone().filter(|s| s != "all"),
+        ..Default::default()
     };
     let (a, who) = (actor.0.clone(), Who::actor(&actor.0, &meta));
     let (items, total) = state

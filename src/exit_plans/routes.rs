@@ -170,6 +170,7 @@ impl MilestoneQuery {
                 MilestoneFilter {
                     q: self.q.clone().unwrap_or_default(),
                     status,
+                    ..Default::default()
                 },
                 page,
             )

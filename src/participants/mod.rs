@@ -5,6 +5,7 @@ pub mod access;
 pub mod model;
 pub mod routes;
 pub mod store;
+pub mod timeline;
 
 use actix_web::http::StatusCode;
 use serde_json::json;

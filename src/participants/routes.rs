@@ -10,7 +10,7 @@ use crate::audit::Who;
 use crate::auth::{ApiActor, PageActor, RequestMeta};
 use crate::participants::model::{ParticipantId, ParticipantInput, ParticipantStatus};
 use crate::participants::store::{self, ParticipantSummary, ParticipantView};
-use crate::participants::{self as area, access, ParticipantError};
+use crate::participants::{self as area, access, timeline, ParticipantError};
 use crate::web::errors::{ApiError, FieldError, FieldErrors, PageError, Problem};
 use crate::web::form::PageForm;
 use crate::web::json::ApiJson;
@@ -230,27 +230,68 @@ async fn list_page(
     Ok(page(html))
 }
 
+/// The timeline's filter and paging.
+#[derive(Debug, Default, Deserialize)]
+pub struct DetailQuery {
+    /// One of [`timeline::KINDS`]; empty or absent: everything.
+    pub kind: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
 #[get("/participants/{id}")]
 async fn detail_page(
     state: web::Data<AppState>,
     actor: PageActor,
     meta: RequestMeta,
     path: web::Path<i64>,
+    query: web::Query<DetailQuery>,
 ) -> Result<HttpResponse, PageError> {
     let id = ParticipantId(path.into_inner());
+    let mut errors = FieldErrors::default();
+    let page_no = Page::parse(
+        query.page.as_deref(),
+        query.per_page.as_deref(),
+        &mut errors,
+    );
+    let kind = query
+        .kind
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && *k != "all")
+        .map(str::to_string);
+    if let Some(k) = &kind {
+        if !timeline::KINDS.contains(&k.as_str()) {
+            errors.add("kind", "error-choice");
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors).into());
+    }
     let who = Who::actor(&actor.0, &meta);
     let a = actor.0.clone();
     let view = state.db(move |conn| area::read(conn, &a, &who, id)).await?;
     let a = actor.0.clone();
-    let (enrolments, alerts, emails) = state
+    let who = Who::actor(&actor.0, &meta);
+    let keys = state.config.data_keys.clone();
+    let zone = view.site.time_zone.clone();
+    let (site, officer) = (view.site.id, view.probation_officer.as_ref().map(|o| o.id));
+    let kind2 = kind.clone();
+    let (enrolments, alerts, entries) = state
         .db(move |conn| -> Result<_, Problem> {
             let enrolments = crate::enrolments::list(conn, &a, None, Some(id.0))?;
             let alerts = crate::attendance::alerts::open_for(conn, &a, Some(id.0))?;
-            let emails = crate::outbox::for_participant(conn, id.0)?;
-            Ok((enrolments, alerts, emails))
+            let subject = timeline::Subject {
+                id: id.0,
+                site_id: site,
+                time_zone: &zone,
+                probation_officer: officer,
+            };
+            let entries =
+                timeline::timeline(conn, keys.as_ref(), &a, &who, &subject, kind2.as_deref())?;
+            Ok((enrolments, alerts, entries))
         })
         .await?;
-    let zone = view.site.time_zone.clone();
     let enrolments: Vec<_> = enrolments
         .iter()
         .map(|e| {
@@ -258,16 +299,46 @@ async fn detail_page(
                 "e": e,
                 "status_key": format!("enrolment-{}", e.status),
                 "rate": e.attendance.percent.map(|p| format!("{p:.0}%")),
-                "history": e.history.iter().map(|h| json!({
-                    "h": h,
-                    "to_key": format!("enrolment-{}", h.to_status),
-                    "when": crate::web::time::local(&h.at, &zone),
-                })).collect::<Vec<_>>(),
             })
         })
         .collect();
+    let total = entries.len() as i64;
+    let shown: Vec<_> = entries
+        .into_iter()
+        .skip(page_no.offset() as usize)
+        .take(page_no.per_page as usize)
+        .map(|e| {
+            let status_key = match &e.item {
+                timeline::TimelineItem::Enrolment { status, .. } => format!("enrolment-{status}"),
+                timeline::TimelineItem::Attendance { mark, .. } => format!("mark-{mark}"),
+                timeline::TimelineItem::Note { contact_type, .. } => {
+                    format!("contact-type-{contact_type}")
+                }
+                timeline::TimelineItem::Milestone { status, .. } => {
+                    format!("milestone-status-{status}")
+                }
+                timeline::TimelineItem::Email { status, .. } => format!("email-status-{status}"),
+                timeline::TimelineItem::Handover { status, .. } => {
+                    format!("handover-status-{status}")
+                }
+            };
+            json!({ "entry": e, "is": { e.kind(): true }, "status_key": status_key })
+        })
+        .collect();
+    let timeline = Paged::new(shown, page_no, total);
+    let link = |p: i64| {
+        format!(
+            "/participants/{}?kind={}&per_page={}&page={p}#timeline",
+            id.0,
+            kind.as_deref().unwrap_or(""),
+            page_no.per_page
+        )
+    };
+    let kinds: Vec<_> = timeline::KINDS
+        .iter()
+        .map(|k| json!({ "value": k, "key": format!("timeline-kind-{k}"), "selected": kind.as_deref() == Some(*k) }))
+        .collect();
     let viewer = crate::auth::routes::viewer(&actor.0);
-    let officer = view.probation_officer.as_ref().map(|o| o.id);
     let html = render_page(
         "participants/detail",
         &lang(),
@@ -283,14 +354,12 @@ async fn detail_page(
             "can_handle_reviews": crate::risk_reviews::may_handle(&actor.0, view.site.id, officer),
             "enrolments": enrolments,
             "alerts": alerts,
-            // Who was emailed about this person, when and how it went; the text itself is
-            // for admins only (on the outbox page).
-            "emails": emails.iter().map(|n| json!({
-                "n": n,
-                "created": crate::web::time::local(&n.created_at.and_utc(), &zone),
-                "sent": n.sent_at.map(|at| crate::web::time::local(&at.and_utc(), &zone)),
-                "status_key": format!("email-status-{}", n.status),
-            })).collect::<Vec<_>>(),
+            "kinds": kinds,
+            "kind": kind,
+            "timeline": timeline,
+            "prev": (timeline.page > 1).then(|| link(timeline.page - 1)),
+            "next": (timeline.page < timeline.pages).then(|| link(timeline.page + 1)),
+            // The text of an email is for admins only (on the outbox page).
             "is_admin": actor.0.role == crate::auth::Role::Admin,
         }),
     );

@@ -10,6 +10,7 @@ mod delivery;
 mod delivery_pages;
 mod handovers;
 mod helpers;
+mod homes;
 mod i18n;
 mod operations;
 mod participants;

@@ -860,7 +860,7 @@ async fn the_participants_page_lists_every_email_without_its_body_for_non_admins
         f.app.url(&format!("/participants/{}", f.participant_id)),
     )
     .await;
-    let emails = text_of(&html, "#emails").expect("an emails section");
+    let emails = text_of(&html, "#timeline").expect("a timeline");
     assert!(emails.contains("housing@agency.test"), "{emails}");
     assert!(emails.contains("Due in 7 days"), "{emails}");
     assert!(
