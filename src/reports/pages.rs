@@ -319,8 +319,10 @@ fn report_json(
     })
 }
 
-const WIDTH: f64 = 480.0;
-const LABEL_WIDTH: f64 = 200.0;
+const WIDTH: f64 = 560.0;
+const LABEL_WIDTH: f64 = 280.0;
+/// Longer labels are cut (with "…") so that they stay left of the bars; tables show them whole.
+const LABEL_CHARS: usize = 40;
 const BAR_WIDTH: f64 = 200.0;
 const ROW_HEIGHT: f64 = 22.0;
 
@@ -348,11 +350,19 @@ pub fn bar_chart(
     for (row, (label, value, text)) in bars.iter().enumerate() {
         let top = 2.0 + ROW_HEIGHT * row as f64;
         let width = (BAR_WIDTH * value.max(0.0) / max).min(BAR_WIDTH);
+        let label = if label.chars().count() > LABEL_CHARS {
+            format!(
+                "{}…",
+                label.chars().take(LABEL_CHARS - 1).collect::<String>()
+            )
+        } else {
+            label.clone()
+        };
         let _ = write!(
             svg,
             r#"<g class="bar"><text x="0" y="{:.1}" font-size="12" fill="currentColor">{}</text><rect x="{LABEL_WIDTH}" y="{:.1}" width="{width:.1}" height="{:.1}" fill="currentColor" fill-opacity="0.6"/><text x="{:.1}" y="{:.1}" font-size="12" fill="currentColor">{}</text></g>"#,
             top + 14.0,
-            html_escape(label),
+            html_escape(&label),
             top + 3.0,
             ROW_HEIGHT - 8.0,
             LABEL_WIDTH + width + 6.0,
@@ -384,5 +394,11 @@ mod tests {
         assert!(svg.contains(">3</text>"));
         assert!(svg.contains(">0</text>"));
         assert!(svg.contains(r#"width="200.0""#), "{svg}");
+        let long = "A partner agency with a very long name indeed: On time".to_string();
+        let svg = bar_chart("d", "t", &[(long, 1.0, "1".into())], None);
+        assert!(
+            svg.contains(">A partner agency with a very long name …</text>"),
+            "{svg}"
+        );
     }
 }
