@@ -25,6 +25,7 @@ pub mod participants;
 pub mod programmes;
 pub mod progress_notes;
 pub mod reminders;
+pub mod reports;
 pub mod risk_reviews;
 pub mod sites;
 pub mod telemetry;

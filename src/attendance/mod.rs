@@ -35,7 +35,8 @@ pub struct Rate {
 }
 
 impl Rate {
-    fn of(marks: impl Iterator<Item = (String, Option<String>)>) -> Self {
+    /// The rate of these `(mark, not_held_reason)` pairs.
+    pub fn of(marks: impl Iterator<Item = (String, Option<String>)>) -> Self {
         let (mut attended, mut counted) = (0, 0);
         for (mark, reason) in marks {
             if mark == "did_not_happen" && reason.as_deref() != Some("participant_choice") {

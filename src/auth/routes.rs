@@ -49,6 +49,7 @@ pub fn viewer(actor: &Actor) -> Viewer {
         can_see_milestones: actor.role != Role::Auditor,
         can_administer: actor.role == Role::Admin,
         can_see_handovers: matches!(actor.role, Role::Coordinator | Role::ProbationOfficer),
+        can_see_reports: crate::reports::may_see(actor),
         language: actor.language.clone(),
     }
 }

@@ -130,6 +130,7 @@ fn page_routes(cfg: &mut web::ServiceConfig) {
     crate::data_protection::pages::pages(cfg);
     crate::calendars::routes::public(cfg);
     crate::caseload::pages::pages(cfg);
+    crate::reports::pages::pages(cfg);
 }
 
 #[get("/static/{file}")]

@@ -161,6 +161,8 @@ pub struct Viewer {
     pub can_administer: bool,
     /// Coordinators and probation officers take part in handovers.
     pub can_see_handovers: bool,
+    /// Admins, coordinators and auditors see the managers' reports.
+    pub can_see_reports: bool,
     /// The user's language: every page they see is in it.
     pub language: String,
 }

@@ -18,5 +18,6 @@ mod plan_pages;
 mod programmes;
 mod progress_notes;
 mod reminders;
+mod reports;
 mod retention;
 mod smtp;

@@ -1,0 +1,57 @@
+# Reports for managers (English).
+nav-reports = Reports
+reports-title = Reports
+reports-hint = Counts for a site and a date range, without names. Dates are the site's local dates; without dates, the last 90 days.
+reports-invalid = The reports could not be shown. Correct the fields listed and try again.
+reports-field-site_id = Site
+reports-field-from = From
+reports-field-to = To
+reports-all-sites = All sites
+reports-show = Show reports
+reports-showing = Showing:
+reports-scope = { $site }, { $from } – { $to }
+reports-error-range = The end date cannot be before the start date.
+reports-csv = Download as CSV
+reports-total = Total
+reports-no-rate = no rate yet
+reports-no-agency = No agency named
+reports-on-time = On time
+reports-late = Late
+reports-not-yet = Not yet acknowledged
+reports-enrolments-title = Enrolments by status
+reports-enrolments-hint = Enrolments created (referred) in the range, by their status today.
+reports-completion-title = Completion rate
+reports-completion-hint = Enrolments that ended in the range: completed out of completed, withdrawn and transferred.
+reports-attendance-title = Attendance by programme and cohort
+reports-attendance-hint = Sessions that started in the range: present or late out of every mark that counts (sessions that did not happen for acceptable or logistical reasons do not count).
+reports-attendance-none = No attendance was recorded for sessions in the range.
+reports-milestones-title = Milestones met on time by agency
+reports-milestones-hint = Done milestones due in the range. On time: last changed on or before the due date (Onward keeps no separate record of the day a milestone was marked done, so a done milestone changed after its due date counts as late).
+reports-milestones-none = No done milestones were due in the range.
+reports-handovers-title = Handovers acknowledged on time
+reports-handovers-hint = Handovers sent in the range. On time: acknowledged within { $days ->
+    [one] 1 day
+   *[other] { $days } days
+} of sending, before escalation.
+reports-col-status = Status
+reports-col-enrolments = Enrolments
+reports-col-ended = Ended
+reports-col-completion = Completion rate
+reports-col-programme = Programme
+reports-col-cohort = Cohort
+reports-col-site = Site
+reports-col-attended = Attended
+reports-col-counted = Counted
+reports-col-rate = Attendance rate
+reports-col-agency = Agency
+reports-col-done = Done
+reports-col-sent = Sent
+reports-status-referred = Referred
+reports-status-assessed = Assessed
+reports-status-waitlisted = Waitlisted
+reports-status-enrolled = Enrolled
+reports-status-active = Active
+reports-status-suspended = Suspended
+reports-status-completed = Completed
+reports-status-withdrawn = Withdrawn
+reports-status-transferred = Transferred
