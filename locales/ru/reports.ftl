@@ -32,6 +32,7 @@ reports-handovers-title = Передачи дел, подтверждённые 
 reports-handovers-hint = Передачи дел, отправленные за период. В срок: подтверждено в течение { $days ->
     [one] { $days } дня
     [few] { $days } дней
+    [many] { $days } дней
    *[other] { $days } дней
 } после отправки, до эскалации.
 reports-col-status = Статус
