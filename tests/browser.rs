@@ -774,6 +774,7 @@ async fn every_main_page_passes_axe_and_each_home_is_captured_at_desktop_and_pho
                 "/audit".into(),
                 "/holidays".into(),
                 "/retention".into(),
+                "/reports".into(),
                 "/account/emails".into(),
             ],
             Role::Coordinator => vec![
@@ -790,6 +791,7 @@ async fn every_main_page_passes_axe_and_each_home_is_captured_at_desktop_and_pho
                 format!("/milestones/{milestone}"),
                 "/handovers".into(),
                 format!("/handovers/{handover}"),
+                "/reports".into(),
             ],
             Role::Mentor => vec!["/".into(), "/participants".into()],
             Role::ProbationOfficer => vec![
@@ -799,7 +801,12 @@ async fn every_main_page_passes_axe_and_each_home_is_captured_at_desktop_and_pho
                 format!("/participants/{p}"),
             ],
             Role::AgencyUser => vec!["/".into(), "/milestones".into()],
-            Role::Auditor => vec!["/".into(), "/audit".into(), "/retention".into()],
+            Role::Auditor => vec![
+                "/".into(),
+                "/audit".into(),
+                "/retention".into(),
+                "/reports".into(),
+            ],
         }
     };
     let axe = axe_source();
