@@ -874,3 +874,120 @@ async fn every_main_page_passes_axe_and_each_home_is_captured_at_desktop_and_pho
         problems.join("\n")
     );
 }
+
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver; run by .ci/run"]
+async fn an_agency_user_an_auditor_and_an_admin_each_do_their_main_work() {
+    use diesel::prelude::*;
+    use onward::db::schema::notifications;
+    let app = spawn_app().await;
+    let keys = app.config.data_keys.clone();
+    let logins = onward::demo::load(&mut app.conn(), keys.as_ref())
+        .unwrap()
+        .expect("demo logins");
+    let login = |email: &str| {
+        logins
+            .iter()
+            .find(|l| l.email == email)
+            .map(|l| l.password.clone())
+            .unwrap()
+    };
+    let (_driver, c, profile) = chromium().await;
+
+    // The housing agency moves one of its milestones on, with a note.
+    log_in_as(
+        &c,
+        &app,
+        "housing@onward.test",
+        &login("housing@onward.test"),
+    )
+    .await;
+    c.goto(&app.url("/milestones")).await.unwrap();
+    click_and_load(&c, Locator::Css("table a[href^='/milestones/']")).await;
+    c.find(Locator::Id("status"))
+        .await
+        .unwrap()
+        .select_by_value("in_progress")
+        .await
+        .unwrap();
+    c.find(Locator::Id("note"))
+        .await
+        .unwrap()
+        .send_keys("Flat viewed; tenancy papers with the landlord")
+        .await
+        .unwrap();
+    click_and_load(
+        &c,
+        Locator::Css("form[action^='/milestones/'] button[type=submit]"),
+    )
+    .await;
+    let facts = text(&c, "dl.facts").await;
+    // Bishkek staff read Onward in Russian.
+    assert!(facts.contains("В работе"), "{facts}");
+    assert!(facts.contains("Flat viewed; tenancy papers with the landlord"));
+    screenshot(&c, "40-agency-milestone-updated").await;
+    click_and_load(&c, Locator::Css("form[action='/logout'] button")).await;
+
+    // The auditor takes a subject access export from their home page by case reference.
+    log_in_as(
+        &c,
+        &app,
+        "auditor@onward.test",
+        &login("auditor@onward.test"),
+    )
+    .await;
+    c.find(Locator::Css("input[name=reference]"))
+        .await
+        .unwrap()
+        .send_keys("KG-2026-00002")
+        .await
+        .unwrap();
+    click_and_load(
+        &c,
+        Locator::Css("form[action='/subject-access'] button[type=submit]"),
+    )
+    .await;
+    let heading = text(&c, "h1").await;
+    assert!(heading.contains("KG-2026-00002"), "{heading}");
+    assert!(text(&c, "#s-audit_events")
+        .await
+        .contains("participant.export"));
+    screenshot(&c, "41-auditor-export").await;
+    click_and_load(&c, Locator::Css("form[action='/logout'] button")).await;
+
+    // The admin finds a failed email on the outbox and puts it back in the queue.
+    let ctx = onward::jobs::JobContext::from_config(app.pool.clone(), &app.config).unwrap();
+    let now = chrono::Utc::now();
+    onward::jobs::run(&ctx, onward::jobs::JobName::ReminderSweep, "browser", now).unwrap();
+    let failed: i64 = {
+        let mut conn = app.conn();
+        let id: i64 = notifications::table
+            .select(notifications::id)
+            .first(&mut conn)
+            .unwrap();
+        diesel::update(notifications::table.find(id))
+            .set((
+                notifications::status.eq("failed"),
+                notifications::last_error.eq(Some("550 mailbox unavailable")),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        id
+    };
+    log_in_as(&c, &app, "admin@onward.test", &login("admin@onward.test")).await;
+    c.goto(&app.url("/outbox?status=failed")).await.unwrap();
+    click_and_load(
+        &c,
+        Locator::Css(&format!("form[action='/outbox/{failed}/retry'] button")),
+    )
+    .await;
+    screenshot(&c, "42-admin-retried").await;
+    let status: String = notifications::table
+        .find(failed)
+        .select(notifications::status)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(status, "pending");
+    c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
