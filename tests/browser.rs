@@ -926,6 +926,10 @@ async fn an_agency_user_an_auditor_and_an_admin_each_do_their_main_work() {
     assert!(facts.contains("В работе"), "{facts}");
     assert!(facts.contains("Flat viewed; tenancy papers with the landlord"));
     screenshot(&c, "40-agency-milestone-updated").await;
+    assert!(
+        c.find(Locator::Css("a[href$='/exit-plan']")).await.is_err(),
+        "no link to the plan, which agency users may not open"
+    );
     click_and_load(&c, Locator::Css("form[action='/logout'] button")).await;
 
     // The auditor takes a subject access export from their home page by case reference.

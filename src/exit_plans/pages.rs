@@ -603,7 +603,8 @@ async fn render_milestone(
             "reminders": view.reminders.iter().map(reminder_json).collect::<Vec<_>>(),
             "can_edit": access == MilestoneAccess::Edit,
             "can_progress": access >= MilestoneAccess::Progress,
-            "can_open_plan": access >= MilestoneAccess::Read,
+            // Agency users reach milestones, never the plan (it shows the whole case).
+            "can_open_plan": access >= MilestoneAccess::Read && actor.role != crate::auth::Role::AgencyUser,
             "form": values,
             "form_errors": error_map(errors),
             "errors": errors,
