@@ -86,6 +86,58 @@ static ENGLISH_SENTENCES: std::sync::LazyLock<HashMap<String, String>> =
         out
     });
 
+/// Error messages with arguments (`error-transition`…): their id and the English text cut at
+/// each placeable, as (literal pieces, argument names).
+type Pattern = (String, Vec<String>, Vec<String>);
+
+static ENGLISH_PATTERNS: std::sync::LazyLock<Vec<Pattern>> = std::sync::LazyLock::new(|| {
+    let mut out = Vec::new();
+    for file in EnglishMessages::iter() {
+        let Some(source) = EnglishMessages::get(&file) else {
+            continue;
+        };
+        for line in String::from_utf8_lossy(&source.data).lines() {
+            let Some((id, text)) = line.split_once(" = ") else {
+                continue;
+            };
+            if !id.starts_with("error-") || !text.contains("{ $") || text.contains("->") {
+                continue;
+            }
+            let (mut pieces, mut names, mut rest) = (Vec::new(), Vec::new(), text);
+            while let Some(start) = rest.find("{ $") {
+                let Some(end) = rest[start..].find(" }") else {
+                    break;
+                };
+                pieces.push(rest[..start].to_string());
+                names.push(rest[start + 3..start + end].to_string());
+                rest = &rest[start + end + 2..];
+            }
+            pieces.push(rest.to_string());
+            out.push((id.to_string(), pieces, names));
+        }
+    }
+    out
+});
+
+/// The arguments of `text` if it is `pieces` with values between them.
+fn match_pattern(text: &str, pieces: &[String], names: &[String]) -> Option<Vec<(String, String)>> {
+    let mut rest = text.strip_prefix(pieces[0].as_str())?;
+    let mut args = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let next = &pieces[i + 1];
+        let value_end = if i + 1 == names.len() {
+            rest.len()
+                .checked_sub(next.len())
+                .filter(|end| rest[*end..] == *next)?
+        } else {
+            rest.find(next.as_str()).filter(|_| !next.is_empty())?
+        };
+        args.push((name.clone(), rest[..value_end].to_string()));
+        rest = &rest[value_end + next.len()..];
+    }
+    Some(args)
+}
+
 /// Every English error sentence in `data` put into `lang` (a page's data, before rendering).
 pub fn translate_error_sentences(data: &mut serde_json::Value, lang: &str) {
     let Some(lang) = Some(lang).filter(|l| *l != "en" && is_supported(l)) else {
@@ -97,6 +149,15 @@ pub fn translate_error_sentences(data: &mut serde_json::Value, lang: &str) {
             serde_json::Value::String(s) => {
                 if let Some(id) = ENGLISH_SENTENCES.get(s.as_str()) {
                     *s = t(lang, id);
+                } else if s.len() > 20 {
+                    for (id, pieces, names) in ENGLISH_PATTERNS.iter() {
+                        if let Some(args) = match_pattern(s, pieces, names) {
+                            let args: Vec<(&str, String)> =
+                                args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                            *s = t_args(lang, id, &args);
+                            break;
+                        }
+                    }
                 }
             }
             serde_json::Value::Array(items) => items.iter_mut().for_each(|i| walk(i, lang)),
@@ -105,6 +166,43 @@ pub fn translate_error_sentences(data: &mut serde_json::Value, lang: &str) {
         }
     }
     walk(data, &lang);
+}
+
+/// The language a browser asks for (`Accept-Language`, by preference), if Onward has it;
+/// English otherwise. Used before anyone has signed in.
+pub fn from_accept_language(header: Option<&str>) -> &'static str {
+    let mut wanted: Vec<(f32, &str)> = header
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|part| {
+            let mut bits = part.trim().split(';');
+            let tag = bits.next()?.trim();
+            let q = bits
+                .find_map(|b| b.trim().strip_prefix("q="))
+                .and_then(|q| q.parse().ok())
+                .unwrap_or(1.0);
+            Some((q, tag))
+        })
+        .collect();
+    wanted.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    for (q, tag) in wanted {
+        let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+        if q > 0.0 {
+            if let Some(found) = LANGUAGES.iter().find(|l| **l == primary) {
+                return found;
+            }
+        }
+    }
+    "en"
+}
+
+/// [`from_accept_language`] of a request.
+pub fn from_request(req: &actix_web::HttpRequest) -> &'static str {
+    from_accept_language(
+        req.headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 /// The languages Onward has pages and emails in.
@@ -363,6 +461,33 @@ mod tests {
             }
         }
         assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn before_sign_in_the_browsers_language_is_used_when_onward_has_it() {
+        assert_eq!(from_accept_language(Some("ru-RU,ru;q=0.9,en;q=0.8")), "ru");
+        assert_eq!(from_accept_language(Some("ky,ru;q=0.7,en;q=0.5")), "ru");
+        assert_eq!(from_accept_language(Some("de-DE,en;q=0.5")), "en");
+        assert_eq!(from_accept_language(Some("en;q=0.4,ru;q=0.9")), "ru");
+        assert_eq!(from_accept_language(None), "en");
+    }
+
+    #[test]
+    fn error_messages_with_values_are_shown_in_the_page_language_too() {
+        let english = t_args(
+            &DEFAULT_LANG,
+            "error-completion-rule",
+            &[("needed", "75".into()), ("actual", "50".into())],
+        );
+        let mut data = serde_json::json!({ "errors": [{ "message": english }] });
+        translate_error_sentences(&mut data, "ru");
+        let russian = t_args(
+            &user_lang("ru"),
+            "error-completion-rule",
+            &[("needed", "75".into()), ("actual", "50".into())],
+        );
+        assert_eq!(data["errors"][0]["message"], serde_json::json!(russian));
+        assert_ne!(russian, english);
     }
 
     #[test]

@@ -13,11 +13,11 @@ use crate::auth::throttle::Throttled;
 use crate::auth::tokens::random_secret;
 use crate::auth::{sessions, Actor, PageActor, RequestMeta, Role};
 use crate::db::DbError;
-use crate::i18n::{t_args, DEFAULT_LANG};
+use crate::i18n::t_args;
 use crate::participants::access;
 use crate::web::errors::PageError;
 use crate::web::form::PageForm;
-use crate::web::pages::{self, page_with_status, redirect, render_page, Viewer};
+use crate::web::pages::{page_with_status, redirect, render_page, Viewer};
 use crate::web::AppState;
 
 /// Cookie carrying the login form's CSRF token (there is no session yet to hold it).
@@ -84,6 +84,7 @@ struct LoginQuery {
 }
 
 fn render_login(
+    lang: &str,
     csrf: &str,
     email: &str,
     next: &str,
@@ -92,7 +93,7 @@ fn render_login(
 ) -> HttpResponse {
     let html = render_page(
         "login",
-        &DEFAULT_LANG.to_string(),
+        lang,
         None,
         json!({ "csrf": csrf, "email": email, "next": next, "message": message }),
     );
@@ -111,7 +112,8 @@ async fn login_page(
         .filter(|v| v.len() == 64)
         .unwrap_or_else(|| random_secret(""));
     let next = safe_next(query.next.as_deref());
-    let mut resp = render_login(&csrf, "", &next, None, StatusCode::OK);
+    let lang = crate::i18n::from_request(&req);
+    let mut resp = render_login(lang, &csrf, "", &next, None, StatusCode::OK);
     let _ = resp.add_cookie(&cookie(&state, LOGIN_CSRF_COOKIE, csrf));
     resp
 }
@@ -135,6 +137,9 @@ async fn login(
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     let next = safe_next(form.next.as_deref());
+    // Before sign-in, the browser's languages decide.
+    let lang = crate::i18n::from_request(&req);
+    let words = crate::i18n::user_lang(lang);
     // Bounded: whatever is typed here is written to the audit trail.
     let email: String = form.email.trim().to_lowercase().chars().take(254).collect();
     let cookie_csrf = req
@@ -144,10 +149,11 @@ async fn login(
     if cookie_csrf.is_empty() || !constant_time_eq(&cookie_csrf, &form.csrf_token) {
         let fresh = random_secret("");
         let mut resp = render_login(
+            lang,
             &fresh,
             &email,
             &next,
-            Some(pages::default_t("login-expired")),
+            Some(crate::i18n::t(&words, "login-expired")),
             StatusCode::FORBIDDEN,
         );
         let _ = resp.add_cookie(&cookie(&state, LOGIN_CSRF_COOKIE, fresh));
@@ -170,10 +176,11 @@ async fn login(
             Ok(resp)
         }
         LoginOutcome::WrongCredentials => Ok(render_login(
+            lang,
             &cookie_csrf,
             &email,
             &next,
-            Some(pages::default_t("login-wrong")),
+            Some(crate::i18n::t(&words, "login-wrong")),
             StatusCode::UNAUTHORIZED,
         )),
         LoginOutcome::Throttled(t) => {
@@ -186,8 +193,9 @@ async fn login(
                 }
             };
             let minutes = secs.div_ceil(60).max(1);
-            let message = t_args(&DEFAULT_LANG, key, &[("minutes", minutes.to_string())]);
+            let message = t_args(&words, key, &[("minutes", minutes.to_string())]);
             let mut resp = render_login(
+                lang,
                 &cookie_csrf,
                 &email,
                 &next,

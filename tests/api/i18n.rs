@@ -153,3 +153,33 @@ async fn a_russian_user_sees_what_to_correct_on_a_form_in_russian() {
     let body: serde_json::Value = api.json().await.unwrap();
     assert_eq!(body["title"], "Some fields need correcting", "{body}");
 }
+
+#[actix_web::test]
+async fn before_sign_in_the_login_page_follows_the_browsers_language() {
+    let app = spawn_app().await;
+    let ru = reqwest::Client::new()
+        .get(app.url("/login"))
+        .header("Accept-Language", "ru-RU,ru;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ru.contains("<html lang=\"ru\">"), "{ru}");
+    let en = reqwest::Client::new()
+        .get(app.url("/login"))
+        .header("Accept-Language", "de-DE")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("<html lang=\"en\">"));
+    assert_ne!(
+        text_of(&ru, "h1"),
+        text_of(&en, "h1"),
+        "the heading is translated"
+    );
+}
