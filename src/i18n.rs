@@ -74,7 +74,9 @@ static ENGLISH_SENTENCES: std::sync::LazyLock<HashMap<String, String>> =
                 let Some((id, text)) = line.split_once(" = ") else {
                     continue;
                 };
-                let sentence = text.ends_with('.') && !text.contains('{');
+                // Problem titles ("Page not found") are short and have no full stop.
+                let sentence =
+                    (text.ends_with('.') || id.starts_with("problem-")) && !text.contains('{');
                 let is_error = id.starts_with("error-")
                     || id.starts_with("problem-")
                     || id == "participant-conflict";

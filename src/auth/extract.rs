@@ -143,6 +143,7 @@ impl FromRequest for PageActor {
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| "/".into());
         let state = state(req);
+        let req = req.clone();
         Box::pin(async move {
             let to_login = || {
                 let location = format!("/login?next={}", urlencode(&target));
@@ -165,6 +166,9 @@ impl FromRequest for PageActor {
             {
                 Some(actor) => {
                     tracing::Span::current().record("user_id", actor.id.0);
+                    // An error page for this request is worded in the user's language.
+                    req.extensions_mut()
+                        .insert(crate::web::errors::ReaderLanguage(actor.language.clone()));
                     Ok(PageActor(actor))
                 }
                 None => Err(to_login()),

@@ -240,6 +240,43 @@ impl ResponseError for PageError {
             resp.insert_header(("Retry-After", secs.to_string()));
         }
         pages::html_headers(&mut resp);
-        resp.body(html)
+        let mut resp = resp.body(html);
+        // Kept so that [`localise_error_pages`] can word it in the reader's language.
+        resp.extensions_mut().insert(ErrorPage(self.0.clone()));
+        resp
     }
+}
+
+/// The problem behind an HTML error page.
+#[derive(Debug, Clone)]
+pub struct ErrorPage(pub Problem);
+
+/// The signed-in user's language, noted on the request when their session is read.
+#[derive(Debug, Clone)]
+pub struct ReaderLanguage(pub String);
+
+/// Error pages are rendered where the error arises, without the request; this middleware words
+/// them again in the reader's language: the signed-in user's, else the browser's.
+pub async fn localise_error_pages(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<actix_web::body::BoxBody>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let browser = crate::i18n::from_request(req.request());
+    let res = next.call(req).await?;
+    let Some(ErrorPage(problem)) = res.response().extensions().get::<ErrorPage>().cloned() else {
+        return Ok(res);
+    };
+    let lang = res
+        .request()
+        .extensions()
+        .get::<ReaderLanguage>()
+        .map(|l| l.0.clone())
+        .filter(|l| crate::i18n::is_supported(l))
+        .unwrap_or_else(|| browser.to_string());
+    if lang == "en" {
+        return Ok(res);
+    }
+    let html = pages::render_error_in(&problem, &lang);
+    Ok(res.map_body(|_, _| actix_web::body::BoxBody::new(html)))
 }

@@ -228,6 +228,7 @@ pub fn start(state: AppState) -> std::io::Result<(Server, std::net::SocketAddr)>
             .service(static_file)
             .configure(page_routes)
             .default_service(web::to(not_found))
+            .wrap(from_fn(errors::localise_error_pages))
             .wrap(metrics.clone())
             .wrap(
                 DefaultHeaders::new()

@@ -193,14 +193,20 @@ pub fn render_page(template: &str, lang: &str, viewer: Option<&Viewer>, data: Va
 
 /// A page for an error, with the same words the API would use.
 pub fn render_error(problem: &Problem) -> String {
-    let data = json!({
-        "lang": DEFAULT_LANG.to_string(),
+    render_error_in(problem, &DEFAULT_LANG.to_string())
+}
+
+/// [`render_error`] in `lang`: the problem's English sentences are put into it.
+pub fn render_error_in(problem: &Problem, lang: &str) -> String {
+    let mut data = json!({
+        "lang": lang,
         "viewer": null,
         "status": problem.status.as_u16(),
         "title": problem.title,
         "detail": problem.detail,
         "errors": problem.errors,
     });
+    crate::i18n::translate_error_sentences(&mut data, lang);
     REGISTRY.render("error", &data).unwrap_or_else(|e| {
         tracing::error!(error = %e, "error template failed to render");
         format!(

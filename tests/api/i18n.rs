@@ -183,3 +183,42 @@ async fn before_sign_in_the_login_page_follows_the_browsers_language() {
         "the heading is translated"
     );
 }
+
+#[actix_web::test]
+async fn error_pages_are_in_the_readers_language() {
+    let app = spawn_app().await;
+    app.site("KG-BSK", "Asia/Bishkek");
+    let coordinator = app.user(Role::Coordinator, Some("KG-BSK"));
+    let client = signed_in(&app, &coordinator.email, Some("ru")).await;
+    let resp = client
+        .get(app.url("/participants/999999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("<html lang=\"ru\">"), "{html}");
+    let english = reqwest::Client::new()
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let russian = reqwest::Client::new()
+        .get(app.url("/no-such-page"))
+        .header("Accept-Language", "ru")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(russian.contains("<html lang=\"ru\">"));
+    assert_ne!(
+        text_of(&english, "h1"),
+        text_of(&russian, "h1"),
+        "{russian}"
+    );
+}
