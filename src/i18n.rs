@@ -140,6 +140,20 @@ fn match_pattern(text: &str, pieces: &[String], names: &[String]) -> Option<Vec<
     Some(args)
 }
 
+/// The English names of the kinds of milestone, which plans made from the default template
+/// carry as their titles: shown in the reader's language like every other word of Onward's.
+static MILESTONE_NAMES: std::sync::LazyLock<HashMap<String, String>> =
+    std::sync::LazyLock::new(|| {
+        crate::exit_plans::model::MILESTONE_KINDS
+            .iter()
+            .filter(|k| **k != "custom")
+            .map(|k| {
+                let key = format!("milestone-{k}");
+                (t(&DEFAULT_LANG, &key), key)
+            })
+            .collect()
+    });
+
 /// Every English error sentence in `data` put into `lang` (a page's data, before rendering).
 pub fn translate_error_sentences(data: &mut serde_json::Value, lang: &str) {
     let Some(lang) = Some(lang).filter(|l| *l != "en" && is_supported(l)) else {
@@ -150,6 +164,8 @@ pub fn translate_error_sentences(data: &mut serde_json::Value, lang: &str) {
         match v {
             serde_json::Value::String(s) => {
                 if let Some(id) = ENGLISH_SENTENCES.get(s.as_str()) {
+                    *s = t(lang, id);
+                } else if let Some(id) = MILESTONE_NAMES.get(s.as_str()) {
                     *s = t(lang, id);
                 } else if s.len() > 20 {
                     for (id, pieces, names) in ENGLISH_PATTERNS.iter() {
@@ -472,6 +488,20 @@ mod tests {
         assert_eq!(from_accept_language(Some("de-DE,en;q=0.5")), "en");
         assert_eq!(from_accept_language(Some("en;q=0.4,ru;q=0.9")), "ru");
         assert_eq!(from_accept_language(None), "en");
+    }
+
+    #[test]
+    fn milestones_named_after_their_kind_are_named_in_the_readers_language() {
+        let mut data = serde_json::json!({ "m": { "title": "Accommodation confirmed" }, "other": "Flat on Chui Avenue" });
+        translate_error_sentences(&mut data, "ru");
+        assert_eq!(
+            data["m"]["title"],
+            serde_json::json!(t(&user_lang("ru"), "milestone-accommodation_confirmed"))
+        );
+        assert_eq!(
+            data["other"], "Flat on Chui Avenue",
+            "typed titles stay as typed"
+        );
     }
 
     #[test]
