@@ -262,7 +262,7 @@ async fn home(
         }
         Role::Coordinator => crate::home::pages::coordinator(&state, &actor.0, &meta).await,
         Role::AgencyUser => crate::home::pages::agency(&state, &actor.0, &meta).await,
-        Role::Admin => crate::home::pages::admin(&state, &actor.0).await,
+        Role::Admin => crate::home::pages::admin(&state, &actor.0, &meta).await,
         Role::Auditor => Ok(crate::home::pages::auditor(&actor.0)),
     }
 }

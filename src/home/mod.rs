@@ -128,7 +128,12 @@ fn utc(local: NaiveDateTime, zone: Tz) -> NaiveDateTime {
         .earliest()
         .map(|t| t.naive_utc())
         // A midnight skipped by a clock change: an hour later exists.
-        .unwrap_or_else(|| local + Duration::hours(1))
+        .or_else(|| {
+            zone.from_local_datetime(&(local + Duration::hours(1)))
+                .earliest()
+                .map(|t| t.naive_utc())
+        })
+        .unwrap_or(local)
 }
 
 fn local_text(at: NaiveDateTime, zone: &str) -> String {
@@ -194,9 +199,9 @@ fn registers_due(
             .filter(cohorts::site_id.eq(site))
             .filter(cohort_sessions::starts_at.lt(now))
             .filter(cohort_sessions::status.ne("cancelled"))
-            .filter(diesel::dsl::not(
-                cohort_sessions::id.eq_any(attendance::table.select(attendance::session_id)),
-            ))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                attendance::table.filter(attendance::session_id.eq(cohort_sessions::id)),
+            )))
     };
     let total: i64 = build().count().get_result(conn)?;
     let rows: Vec<(i64, i64, String, NaiveDateTime, String, String)> = build()
@@ -229,30 +234,40 @@ fn releases(
     today: NaiveDate,
 ) -> Result<Vec<ReleaseLine>, DbError> {
     let me = actor.id.0;
-    let rows: Vec<(i64, String, Option<NaiveDate>, Option<NaiveDate>)> = participants::table
-        .left_join(
-            exit_plans::table.on(exit_plans::participant_id
-                .eq(participants::id)
-                .and(exit_plans::status.eq("active"))),
-        )
-        .filter(participants::site_id.eq(site))
-        .filter(participants::status.eq("in_custody"))
-        .filter(
-            participants::restricted
-                .eq(false)
-                .or(participants::id.eq_any(
-                    participant_access::table
-                        .filter(participant_access::user_id.eq(me))
-                        .select(participant_access::participant_id),
-                )),
-        )
-        .select((
-            participants::id,
-            participants::case_reference,
-            exit_plans::target_release_date.nullable(),
-            participants::earliest_release_date,
-        ))
-        .load(conn)?;
+    let rows: Vec<(i64, String, Option<NaiveDate>, Option<NaiveDate>)> =
+        participants::table
+            .left_join(
+                exit_plans::table.on(exit_plans::participant_id
+                    .eq(participants::id)
+                    .and(exit_plans::status.eq("active"))),
+            )
+            .filter(participants::site_id.eq(site))
+            .filter(participants::status.eq("in_custody"))
+            // Only people whose plan or record puts release within the window (the exact rule,
+            // plan first, is applied below): the site's whole population is never loaded.
+            .filter(
+                exit_plans::target_release_date
+                    .nullable()
+                    .between(today, today + Duration::weeks(12))
+                    .or(participants::earliest_release_date
+                        .between(today, today + Duration::weeks(12))),
+            )
+            .filter(
+                participants::restricted
+                    .eq(false)
+                    .or(participants::id.eq_any(
+                        participant_access::table
+                            .filter(participant_access::user_id.eq(me))
+                            .select(participant_access::participant_id),
+                    )),
+            )
+            .select((
+                participants::id,
+                participants::case_reference,
+                exit_plans::target_release_date.nullable(),
+                participants::earliest_release_date,
+            ))
+            .load(conn)?;
     let until = today + Duration::weeks(12);
     let mut list: Vec<ReleaseLine> = rows
         .into_iter()

@@ -88,8 +88,34 @@ pub async fn agency(
 }
 
 /// The admin's overview: job runs, failed deliveries, users.
-pub async fn admin(state: &web::Data<AppState>, actor: &Actor) -> Result<HttpResponse, PageError> {
-    let home = state.db(area::admin).await.map_err(problem)?;
+pub async fn admin(
+    state: &web::Data<AppState>,
+    actor: &Actor,
+    meta: &crate::auth::RequestMeta,
+) -> Result<HttpResponse, PageError> {
+    let who = crate::audit::Who::actor(actor, meta);
+    let home = state
+        .db(move |conn| {
+            let home = area::admin(conn)?;
+            // The failed emails name case references: their reading is on those people's trails.
+            let people: Vec<i64> = home
+                .failed
+                .items
+                .iter()
+                .filter_map(|n| n.participant_id)
+                .collect();
+            crate::audit::record_reads(
+                conn,
+                &who,
+                "home.read",
+                "notification",
+                "admin-home",
+                &people,
+            )?;
+            Ok::<_, area::HomeError>(home)
+        })
+        .await
+        .map_err(problem)?;
     let zone = "UTC";
     let runs: Vec<Value> = home
         .runs

@@ -177,34 +177,45 @@ pub fn timeline(
         }
     }
     if wants("note") {
-        let all: Vec<(i64, NaiveDate, String)> = progress_notes::table
-            .filter(progress_notes::participant_id.eq(pid))
-            .select((
-                progress_notes::id,
-                progress_notes::contact_date,
-                progress_notes::contact_type,
-            ))
-            .load(conn)
-            .map_err(crate::db::DbError::from)?;
-        // The notes this viewer may read, opened (and audited) by the notes area itself.
+        // Only the notes this viewer may read, as the notes page shows them (need-to-know:
+        // not even their dates for others), opened and audited by the notes area itself.
+        use crate::progress_notes::Readable;
         let readable =
             crate::progress_notes::readable(actor, subject.site_id, subject.probation_officer);
-        let opened = match (readable, keys) {
-            (Some(_), Some(keys)) if !all.is_empty() => {
-                crate::progress_notes::list(conn, Some(keys), actor, who, pid)?
+        if let Some(readable) = readable {
+            let mut q = progress_notes::table
+                .filter(progress_notes::participant_id.eq(pid))
+                .into_boxed::<crate::db::MultiBackend>();
+            q = match readable {
+                Readable::All => q,
+                Readable::OwnOnly => q.filter(progress_notes::author_id.eq(actor.id.0)),
+                Readable::SharedOnly => q.filter(progress_notes::tell_probation.eq(true)),
+            };
+            let all: Vec<(i64, NaiveDate, String)> = q
+                .select((
+                    progress_notes::id,
+                    progress_notes::contact_date,
+                    progress_notes::contact_type,
+                ))
+                .load(conn)
+                .map_err(crate::db::DbError::from)?;
+            let opened = match keys {
+                Some(keys) if !all.is_empty() => {
+                    crate::progress_notes::list(conn, Some(keys), actor, who, pid)?
+                }
+                _ => Vec::new(),
+            };
+            for (id, date, contact_type) in all {
+                let note = opened.iter().find(|n| n.id == id);
+                out.push(entry(
+                    day(date),
+                    TimelineItem::Note {
+                        contact_type,
+                        author: note.map(|n| n.author_name.clone()),
+                        narrative: note.map(|n| n.narrative.clone()),
+                    },
+                ));
             }
-            _ => Vec::new(),
-        };
-        for (id, date, contact_type) in all {
-            let note = opened.iter().find(|n| n.id == id);
-            out.push(entry(
-                day(date),
-                TimelineItem::Note {
-                    contact_type,
-                    author: note.map(|n| n.author_name.clone()),
-                    narrative: note.map(|n| n.narrative.clone()),
-                },
-            ));
         }
     }
     if wants("milestone") {

@@ -112,6 +112,14 @@ fn date(
             Some(d) if s.len() == 10 || s.as_bytes().get(10) == Some(&b'T') => {
                 crate::i18n::format_date(&page_lang(ctx), d)
             }
+            // A local time as `web::time::local` writes it: `2026-11-27 10:00 (Asia/Bishkek)`.
+            Some(d) if s.as_bytes().get(10) == Some(&b' ') => {
+                format!(
+                    "{}{}",
+                    crate::i18n::format_date(&page_lang(ctx), d),
+                    &s[10..]
+                )
+            }
             _ => s.to_string(),
         },
         None => String::new(),
