@@ -158,6 +158,11 @@ pub fn open_for(
     if let Some(p) = participant_id {
         q = q.filter(absence_alerts::participant_id.eq(p));
     }
+    // A coordinator's alerts are their site's: narrowed before the limit, so that other
+    // sites' alerts never push theirs out of it.
+    if actor.role == crate::auth::Role::Coordinator {
+        q = q.filter(cohorts::site_id.eq(actor.site_id.map(|s| s.0).unwrap_or(-1)));
+    }
     let rows: Vec<AlertRow> = q
         .order(absence_alerts::raised_at.desc())
         .limit(500)
