@@ -110,6 +110,11 @@ async fn wait_replaced(c: &Client, old: fantoccini::elements::Element) {
 
 /// Type an email and the test password into the login form.
 async fn fill_login(c: &Client, email: &str) {
+    fill_login_with(c, email, PASSWORD).await;
+}
+
+/// Type an email and a password into the login form.
+async fn fill_login_with(c: &Client, email: &str, password: &str) {
     c.find(Locator::Id("email"))
         .await
         .unwrap()
@@ -119,7 +124,7 @@ async fn fill_login(c: &Client, email: &str) {
     c.find(Locator::Id("password"))
         .await
         .unwrap()
-        .send_keys(PASSWORD)
+        .send_keys(password)
         .await
         .unwrap();
 }
@@ -503,13 +508,7 @@ async fn a_coordinator_builds_an_exit_plan_from_a_template_and_sees_the_planned_
 
 /// Log in through the login page as `email` and wait for the home page.
 async fn log_in(c: &Client, app: &TestApp, email: &str) {
-    c.goto(&app.url("/login")).await.unwrap();
-    fill_login(c, email).await;
-    click_and_load(c, Locator::Css("form[action='/login'] button")).await;
-    assert!(
-        !c.current_url().await.unwrap().path().starts_with("/login"),
-        "{email} is logged in"
-    );
+    log_in_as(c, app, email, PASSWORD).await;
 }
 
 /// Press the header's "Log out" button and wait for the login page.
@@ -709,18 +708,7 @@ async fn axe_violations(c: &Client, axe: &str) -> Vec<String> {
 /// Log in with a demo login's own password.
 async fn log_in_as(c: &Client, app: &TestApp, email: &str, password: &str) {
     c.goto(&app.url("/login")).await.unwrap();
-    c.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
+    fill_login_with(c, email, password).await;
     click_and_load(c, Locator::Css("form[action='/login'] button")).await;
     assert!(
         !c.current_url().await.unwrap().path().starts_with("/login"),

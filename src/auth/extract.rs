@@ -146,7 +146,7 @@ impl FromRequest for PageActor {
         let req = req.clone();
         Box::pin(async move {
             let to_login = || {
-                let location = format!("/login?next={}", urlencode(&target));
+                let location = format!("/login?next={}", crate::web::urlencode(&target));
                 InternalError::from_response("login required", redirect(&location)).into()
             };
             let state = state.map_err(PageError)?;
@@ -175,8 +175,4 @@ impl FromRequest for PageActor {
             }
         })
     }
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

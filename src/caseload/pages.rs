@@ -112,7 +112,7 @@ pub async fn render(
     let link = |p: i64| {
         format!(
             "/caseload?q={}&per_page={}&page={p}",
-            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>(),
+            crate::web::urlencode(&q),
             page_no.per_page
         )
     };

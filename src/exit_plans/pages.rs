@@ -531,8 +531,8 @@ async fn milestones_page(
     let link = |p: i64| {
         format!(
             "/milestones?q={}&status={}&page={p}",
-            urlencode(&q),
-            urlencode(&status)
+            crate::web::urlencode(&q),
+            crate::web::urlencode(&status)
         )
     };
     let html = render_page(
@@ -550,10 +550,6 @@ async fn milestones_page(
         }),
     );
     Ok(page(html))
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 async fn render_milestone(

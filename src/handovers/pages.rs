@@ -36,10 +36,6 @@ fn lang() -> String {
     DEFAULT_LANG.to_string()
 }
 
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 fn line_json(l: &HandoverLine) -> Value {
     json!({ "h": l, "status_key": format!("handover-status-{}", l.status) })
 }
@@ -80,8 +76,8 @@ async fn list_page(
     let link = |p: i64| {
         format!(
             "/handovers?q={}&status={}&page={p}",
-            urlencode(&q),
-            urlencode(&status)
+            crate::web::urlencode(&q),
+            crate::web::urlencode(&status)
         )
     };
     let list = Paged::new(items.iter().map(line_json).collect(), page_no, total);

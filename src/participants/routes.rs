@@ -210,12 +210,7 @@ async fn list_page(
         .db(move |conn| area::search(conn, &a, &who, &q2, page_req))
         .await?;
     let paged = Paged::new(items, page_req, total);
-    let link = |p: i64| {
-        format!(
-            "/participants?q={}&page={p}",
-            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
-        )
-    };
+    let link = |p: i64| format!("/participants?q={}&page={p}", crate::web::urlencode(&q));
     let html = render_page(
         "participants/list",
         &lang(),

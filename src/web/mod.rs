@@ -96,6 +96,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api
 }
 
+/// A value for a query string (`?q=…`), percent-encoded.
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 /// Every `/api/v1` route of every area.
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::participants::routes::api(cfg);
