@@ -128,6 +128,8 @@ error-json-type = This value has the wrong type or shape.
 ## Problems (errors shown for a whole request)
 problem-not-found = Not found
 problem-not-found-detail = There is nothing here, or you do not have access to it.
+problem-method-not-allowed = Method not allowed
+problem-method-not-allowed-detail = This address does not accept that method; the Allow header lists the ones it does.
 problem-unauthorized = Not signed in
 problem-unauthorized-detail = Send a valid API token: Authorization: Bearer <token>.
 problem-forbidden = Not allowed

@@ -130,6 +130,8 @@ error-json-type = У этого значения неверный тип или 
 ## Problems (errors shown for a whole request)
 problem-not-found = Не найдено
 problem-not-found-detail = Здесь ничего нет, или у вас нет к этому доступа.
+problem-method-not-allowed = Метод не разрешён
+problem-method-not-allowed-detail = Этот адрес не принимает такой метод; разрешённые перечислены в заголовке Allow.
 problem-unauthorized = Вход не выполнен
 problem-unauthorized-detail = Передайте действующий API-токен: Authorization: Bearer <token>.
 problem-forbidden = Нет доступа

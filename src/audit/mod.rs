@@ -81,6 +81,7 @@ pub struct Event {
 pub struct AuditEvent {
     pub id: i64,
     /// UTC.
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub occurred_at: NaiveDateTime,
     pub actor_user_id: Option<i64>,
     pub actor_label: String,

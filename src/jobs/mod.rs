@@ -379,7 +379,9 @@ pub struct JobRun {
     pub job: String,
     pub slot: String,
     pub instance: String,
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub started_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub finished_at: Option<NaiveDateTime>,
     /// `running`, `succeeded` or `failed`.
     pub outcome: String,

@@ -636,7 +636,9 @@ pub struct NotificationLine {
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub sent_at: Option<NaiveDateTime>,
     pub message_id: String,
     pub participant_id: Option<i64>,

@@ -70,6 +70,7 @@ pub struct NoteView {
     pub narrative: String,
     pub next_contact_date: Option<NaiveDate>,
     pub tell_probation: bool,
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 

@@ -49,6 +49,7 @@ pub struct ReviewView {
     pub notes: String,
     /// The exit-plan milestone that carries the review-by date, if the participant has a plan.
     pub milestone_id: Option<i64>,
+    #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
 }
 

@@ -77,6 +77,13 @@ impl Problem {
             t(&DEFAULT_LANG, "problem-not-found-detail"),
         )
     }
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "problem-method-not-allowed",
+            t(&DEFAULT_LANG, "problem-method-not-allowed-detail"),
+        )
+    }
     pub fn unauthorized() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,

@@ -4,6 +4,8 @@ pub mod errors;
 pub mod form;
 pub mod health;
 pub mod json;
+pub mod openapi;
+pub use openapi::openapi;
 pub mod pages;
 pub mod paging;
 pub mod request_id;
@@ -58,42 +60,6 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, Problem> {
         errors.add("If-Match", "error-if-match");
         Problem::invalid(errors)
     })
-}
-
-/// The OpenAPI document's fixed parts; paths are collected from the registered handlers.
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Onward API",
-        description = "Rehabilitation programmes and exit plans. Authenticate with `Authorization: Bearer <token>` (`onward token create`).",
-    ),
-    modifiers(&BearerAuth),
-    security(("bearer" = [])),
-    components(schemas(errors::FieldError))
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
-/// Build the OpenAPI document (also used by tests and `onward` itself).
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
-        .split_for_parts();
-    api
 }
 
 /// A value for a query string (`?q=…`), percent-encoded.
@@ -160,6 +126,16 @@ async fn static_file(path: web::Path<String>) -> Result<HttpResponse, PageError>
 async fn not_found(req: HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;
     if req.path().starts_with("/api/") {
+        if let Some(allowed) = openapi::allowed_methods(req.path()) {
+            // The path exists with other methods: say which, as HTTP asks.
+            let mut response = ApiError(Problem::method_not_allowed()).error_response();
+            if let Ok(value) = allowed.join(", ").parse() {
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::ALLOW, value);
+            }
+            return response;
+        }
         ApiError(Problem::not_found()).error_response()
     } else {
         PageError(Problem::not_found()).error_response()
@@ -214,10 +190,11 @@ pub fn start(state: AppState) -> std::io::Result<(Server, std::net::SocketAddr)>
     let server = HttpServer::new(move || {
         let (app, api) = App::new()
             .into_utoipa_app()
-            .openapi(ApiDoc::openapi())
+            .openapi(openapi::ApiDoc::openapi())
             .app_data(state.clone())
             .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
             .split_for_parts();
+        let api = openapi::finish(api);
         app.app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(

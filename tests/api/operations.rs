@@ -256,3 +256,94 @@ async fn unknown_api_paths_answer_problem_json_and_unknown_pages_a_page() {
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert!(resp.text().await.unwrap().contains("<h1>Not found</h1>"));
 }
+
+#[actix_web::test]
+async fn an_api_path_asked_with_a_method_it_does_not_take_answers_405_with_allow() {
+    let app = spawn_app().await;
+    let admin = app.user(onward::auth::Role::Admin, None);
+    for method in ["DELETE", "PATCH", "TRACE"] {
+        let res = Client::new()
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url("/api/v1/participants/1"),
+            )
+            .bearer_auth(&admin.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
+        assert_eq!(res.headers()["allow"], "GET, PUT", "{method}");
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/problem+json",
+            "{method}"
+        );
+    }
+    // A path the API does not have at all is still 404.
+    let res = Client::new()
+        .delete(app.url("/api/v1/no-such-thing"))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn every_operation_documents_the_problems_it_can_answer() {
+    let app = spawn_app().await;
+    let spec: Value = Client::new()
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for status in ["401", "403", "404", "422", "500", "503"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} does not document {status}"
+                );
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["413", "415"] {
+                    assert!(responses.contains_key(status), "{method} {path}: {status}");
+                }
+            }
+            if method == "put" {
+                assert!(responses.contains_key("428"), "{method} {path}: 428");
+            }
+        }
+    }
+    let problem =
+        &spec["components"]["responses"]["Problem404"]["content"]["application/problem+json"];
+    assert_eq!(
+        problem["schema"]["$ref"],
+        "#/components/schemas/ProblemBody"
+    );
+}
+
+#[actix_web::test]
+async fn instants_in_api_answers_are_rfc3339_in_utc() {
+    let app = spawn_app().await;
+    let admin = app.user(onward::auth::Role::Admin, None);
+    let site = app.site("KG-BSK", "Asia/Bishkek");
+    app.participant(&admin, participant_body("KG-2026-00001", site))
+        .await;
+    let res = app.get(&admin, "/api/v1/audit-events?per_page=5").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    let items = body["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for item in items {
+        let at = item["occurred_at"].as_str().unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(at).is_ok() && at.ends_with('Z'),
+            "{at} is not an RFC 3339 instant in UTC"
+        );
+    }
+}
