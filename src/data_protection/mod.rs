@@ -163,10 +163,6 @@ pub fn take(
     who: &Who,
     reference: &str,
 ) -> Result<Value, ExportError> {
-    // Refused before the lookup, so that 403 and 404 tell nobody whether the person exists.
-    if !matches!(actor.role, Role::Auditor | Role::Admin) {
-        return Err(ExportError::Forbidden);
-    }
     let id = find(conn, reference)?;
     export(conn, keys, Some(actor), who, id)
 }
