@@ -1227,3 +1227,112 @@ async fn every_route_answers_every_role_and_scope_as_the_policy_says_without_lea
         failures.join("\n")
     );
 }
+
+#[actix_web::test]
+async fn the_outbox_shows_a_restricted_persons_emails_to_admins_without_their_case_reference() {
+    let app = spawn_app().await;
+    let site = app.site("S-A", "Asia/Bishkek");
+    let admin = app.user(Role::Admin, None);
+    let named_admin = app.user(Role::Admin, None);
+    let coordinator = app.user(Role::Coordinator, Some("S-A"));
+    let officer = app.user(Role::ProbationOfficer, None);
+    let mut body = participant_body("KG-2026-00444", site);
+    body["probation_officer_id"] = json!(officer.id);
+    body["restricted"] = json!(true);
+    body["named_staff_ids"] = json!([coordinator.id, officer.id, named_admin.id]);
+    let person = id(&app.participant(&coordinator, body).await);
+    let p = format!("/api/v1/participants/{person}");
+    created(
+        app.post_json(
+            &coordinator,
+            &format!("{p}/exit-plan"),
+            &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+        )
+        .await,
+        "plan",
+    )
+    .await;
+    created(
+        app.post_json(&coordinator, &format!("{p}/handover"), &json!({}))
+            .await,
+        "handover",
+    )
+    .await;
+    let email: i64 = {
+        use onward::db::schema::notifications;
+        let mut c = app.conn();
+        let email = notifications::table
+            .filter(notifications::participant_id.eq(person))
+            .select(notifications::id)
+            .first(&mut *c)
+            .unwrap();
+        diesel::update(notifications::table.find(email))
+            .set(notifications::status.eq("failed"))
+            .execute(&mut *c)
+            .unwrap();
+        email
+    };
+    let subjects = |v: Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["subject"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let listed = subjects(
+        app.get(&admin, "/api/v1/notifications")
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        listed,
+        vec!["About a restricted participant (subject hidden)"],
+        "listed for delivery, without the case reference"
+    );
+    let named = subjects(
+        app.get(&named_admin, "/api/v1/notifications")
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    assert!(
+        named[0].contains("KG-2026-00444"),
+        "named staff see it: {named:?}"
+    );
+    let client = signed_in(&app, &admin.email).await;
+    for path in ["/outbox", "/"] {
+        let html = page(&client, app.url(path)).await;
+        assert!(html.contains("subject hidden"), "{path}");
+        assert!(!html.contains("KG-2026-00444"), "{path}");
+    }
+    let resp = client
+        .get(app.url(&format!("/outbox/{email}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::NOT_FOUND,
+        "the text is not opened"
+    );
+    let client = signed_in(&app, &named_admin.email).await;
+    let resp = client
+        .get(app.url(&format!("/outbox/{email}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    // Retrying it needs no case reference: still allowed.
+    let resp = app
+        .post_json(
+            &admin,
+            &format!("/api/v1/notifications/{email}/retry"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+}
