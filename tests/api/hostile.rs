@@ -65,6 +65,22 @@ fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Assert a 422 whose errors name `field`; the problem, for more checks.
+async fn refused_naming(resp: reqwest::Response, field: &str, what: &str) -> Value {
+    let status = resp.status();
+    let problem: Value = resp.json().await.unwrap_or(Value::Null);
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{what}: {problem:.300}"
+    );
+    assert!(
+        problem_fields(&problem).contains(&field.to_string()),
+        "{what} names {field}: {problem:.300}"
+    );
+    problem
+}
+
 fn count_participants(app: &TestApp) -> i64 {
     use onward::db::schema::participants;
     participants::table
@@ -529,25 +545,8 @@ async fn malformed_dates_in_json_bodies_are_refused_naming_the_field() {
             ),
         ];
         for (path, body, field) in cases {
-            let who = if path.ends_with("progress-notes") {
-                &c.mentor
-            } else if path.contains("/sites/") {
-                &c.admin
-            } else {
-                &c.coordinator
-            };
-            let resp = c.app.post_json(who, &path, &body).await;
-            let status = resp.status();
-            let problem: Value = resp.json().await.unwrap_or(Value::Null);
-            assert_eq!(
-                status,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "{path} {field}={bad:?}: {problem}"
-            );
-            assert!(
-                problem_fields(&problem).contains(&field.to_string()),
-                "{path} {field}={bad:?}: {problem}"
-            );
+            let resp = c.app.post_json(sender(&c, &path), &path, &body).await;
+            refused_naming(resp, field, &format!("{path} {field}={bad:?}")).await;
         }
         // An update names the field too.
         let plan: Value = c
@@ -570,17 +569,7 @@ async fn malformed_dates_in_json_bodies_are_refused_naming_the_field() {
                 &json!({"target_release_date": bad, "release_type": "parole"}),
             )
             .await;
-        let status = resp.status();
-        let problem: Value = resp.json().await.unwrap_or(Value::Null);
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{bad:?}: {problem}"
-        );
-        assert!(
-            problem_fields(&problem).contains(&"target_release_date".to_string()),
-            "{bad:?}: {problem}"
-        );
+        refused_naming(resp, "target_release_date", &format!("plan update {bad:?}")).await;
     }
 }
 
@@ -809,7 +798,7 @@ fn text_fields(c: &Case, agency: i64) -> Vec<(String, Value, &'static str)> {
 fn sender<'a>(c: &'a Case, path: &str) -> &'a TestUser {
     if path.ends_with("progress-notes") {
         &c.mentor
-    } else if path.ends_with("agencies") {
+    } else if path.ends_with("agencies") || path.contains("/sites/") {
         &c.admin
     } else {
         &c.coordinator
@@ -823,17 +812,7 @@ async fn a_nul_byte_in_any_text_field_is_refused_naming_the_field() {
     for (path, mut body, field) in text_fields(&c, agency) {
         body[field] = json!("before\u{0}after");
         let resp = c.app.post_json(sender(&c, &path), &path, &body).await;
-        let status = resp.status();
-        let problem: Value = resp.json().await.unwrap_or(Value::Null);
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{path} {field}: {problem}"
-        );
-        assert!(
-            problem_fields(&problem).contains(&field.to_string()),
-            "{path} {field}: {problem}"
-        );
+        refused_naming(resp, field, &format!("{path} {field}")).await;
     }
     // The same through a form.
     let (client, _) = c.app.login(&c.coordinator.email, PASSWORD).await;
@@ -865,19 +844,13 @@ async fn very_long_text_is_refused_naming_the_field_and_its_limit() {
     for (path, mut body, field) in text_fields(&c, agency) {
         body[field] = json!(long);
         let resp = c.app.post_json(sender(&c, &path), &path, &body).await;
-        let status = resp.status();
-        let problem: Value = resp.json().await.unwrap_or(Value::Null);
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{path} {field}: {problem:.300}"
-        );
+        let problem = refused_naming(resp, field, &format!("{path} {field}")).await;
         let error = problem["errors"]
             .as_array()
             .unwrap()
             .iter()
             .find(|e| e["field"] == field)
-            .unwrap_or_else(|| panic!("{path} names {field}: {problem:.300}"));
+            .unwrap();
         let message = error["message"].as_str().unwrap();
         // A mailbox is refused as no email address (those are at most 254 characters).
         assert!(
