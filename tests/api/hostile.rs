@@ -81,6 +81,11 @@ async fn refused_naming(resp: reqwest::Response, field: &str, what: &str) -> Val
     problem
 }
 
+/// A JSON answer of the API as `who` reads it.
+async fn read_json(app: &TestApp, who: &TestUser, path: &str) -> Value {
+    app.get(who, path).await.json().await.unwrap()
+}
+
 fn count_participants(app: &TestApp) -> i64 {
     use onward::db::schema::participants;
     participants::table
@@ -140,13 +145,8 @@ async fn state_changing_page_forms_without_or_with_a_wrong_csrf_token_change_not
         assert_eq!(resp.status(), StatusCode::CREATED);
         resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
     };
-    let version = c
-        .app
-        .get(&c.coordinator, &format!("/api/v1/participants/{p}"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["version"]
+    let version = read_json(&c.app, &c.coordinator, &format!("/api/v1/participants/{p}")).await
+        ["version"]
         .clone();
     // Every state-changing form of a coordinator's and an admin's pages, with valid fields.
     let participant_fields = |version: &Value| -> Vec<(String, String)> {
@@ -308,13 +308,7 @@ async fn state_changing_page_forms_without_or_with_a_wrong_csrf_token_change_not
         before,
         "a forged form changed something"
     );
-    let person = c
-        .app
-        .get(&c.coordinator, &format!("/api/v1/participants/{p}"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let person = read_json(&c.app, &c.coordinator, &format!("/api/v1/participants/{p}")).await;
     assert_eq!(person["family_name"], "Sultanov");
     // The same edit with the session's token goes through (the test can fail).
     let client = &clients[&c.coordinator.id];
@@ -328,13 +322,7 @@ async fn state_changing_page_forms_without_or_with_a_wrong_csrf_token_change_not
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let person = c
-        .app
-        .get(&c.coordinator, &format!("/api/v1/participants/{p}"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let person = read_json(&c.app, &c.coordinator, &format!("/api/v1/participants/{p}")).await;
     assert_eq!(person["family_name"], "Forged");
 }
 
@@ -549,16 +537,12 @@ async fn malformed_dates_in_json_bodies_are_refused_naming_the_field() {
             refused_naming(resp, field, &format!("{path} {field}={bad:?}")).await;
         }
         // An update names the field too.
-        let plan: Value = c
-            .app
-            .get(
-                &c.coordinator,
-                &format!("/api/v1/participants/{p}/exit-plan"),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
+        let plan: Value = read_json(
+            &c.app,
+            &c.coordinator,
+            &format!("/api/v1/participants/{p}/exit-plan"),
+        )
+        .await;
         let version = format!("\"{}\"", plan["version"]);
         let resp = c
             .app
@@ -689,13 +673,12 @@ async fn unicode_text_is_stored_and_shown_back_intact() {
         body["family_name"] = json!(text);
         let created = c.app.participant(&c.coordinator, body).await;
         let id = created["id"].as_i64().unwrap();
-        let read: Value = c
-            .app
-            .get(&c.coordinator, &format!("/api/v1/participants/{id}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let read: Value = read_json(
+            &c.app,
+            &c.coordinator,
+            &format!("/api/v1/participants/{id}"),
+        )
+        .await;
         assert_eq!(read["family_name"], *text);
         let resp = c
             .app
@@ -707,13 +690,12 @@ async fn unicode_text_is_stored_and_shown_back_intact() {
             .await;
         assert_eq!(resp.status(), StatusCode::CREATED, "{text}");
         let m: Value = resp.json().await.unwrap();
-        let read: Value = c
-            .app
-            .get(&c.coordinator, &format!("/api/v1/milestones/{}", m["id"]))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let read: Value = read_json(
+            &c.app,
+            &c.coordinator,
+            &format!("/api/v1/milestones/{}", m["id"]),
+        )
+        .await;
         assert_eq!(read["title"], *text, "{read}");
         let resp = c
             .app
@@ -736,16 +718,12 @@ async fn unicode_text_is_stored_and_shown_back_intact() {
         let a: Value = resp.json().await.unwrap();
         assert_eq!(a["name"], format!("{text} {n}"));
     }
-    let notes: Value = c
-        .app
-        .get(
-            &c.mentor,
-            &format!("/api/v1/participants/{p}/progress-notes"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let notes: Value = read_json(
+        &c.app,
+        &c.mentor,
+        &format!("/api/v1/participants/{p}/progress-notes"),
+    )
+    .await;
     let narratives: Vec<&str> = notes
         .as_array()
         .or(notes["items"].as_array())
@@ -1014,15 +992,12 @@ async fn sql_like_search_strings_match_only_what_they_say_and_leave_the_tables_i
     ] {
         let e = onward::web::urlencode(q);
         let found = titles(
-            &c.app
-                .get(
-                    &c.coordinator,
-                    &format!("/api/v1/milestones?q={e}&per_page=100"),
-                )
-                .await
-                .json()
-                .await
-                .unwrap(),
+            &read_json(
+                &c.app,
+                &c.coordinator,
+                &format!("/api/v1/milestones?q={e}&per_page=100"),
+            )
+            .await,
             "title",
         );
         assert_eq!(found, vec![title.to_string()], "milestones {q:?}");
@@ -1030,12 +1005,7 @@ async fn sql_like_search_strings_match_only_what_they_say_and_leave_the_tables_i
     for (q, name) in [("%", "100% Housing"), ("_", "Home_Base")] {
         let e = onward::web::urlencode(q);
         let found = titles(
-            &c.app
-                .get(&c.admin, &format!("/api/v1/agencies?q={e}"))
-                .await
-                .json()
-                .await
-                .unwrap(),
+            &read_json(&c.app, &c.admin, &format!("/api/v1/agencies?q={e}")).await,
             "name",
         );
         assert_eq!(found, vec![name.to_string()], "agencies {q:?}");
@@ -1045,12 +1015,6 @@ async fn sql_like_search_strings_match_only_what_they_say_and_leave_the_tables_i
         participants_before,
         "tables intact"
     );
-    let all: Value = c
-        .app
-        .get(&c.coordinator, "/api/v1/milestones?per_page=100")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let all: Value = read_json(&c.app, &c.coordinator, "/api/v1/milestones?per_page=100").await;
     assert!(titles(&all, "title").contains(&"Plain step".to_string()));
 }
