@@ -1,15 +1,17 @@
 //! Browsing the audit trail: `/api/v1/audit-events` and the `/audit` page (admins, auditors).
 
+use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
-use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{NaiveTime, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::audit::{self, AuditEvent, Filter};
 use crate::auth::{Actor, ApiActor, PageActor, Role};
 use crate::db::DbError;
+use crate::participants::model::parse_date;
 use crate::web::errors::{ApiError, FieldErrors, PageError, Problem};
-use crate::web::pages::{page, render_page};
+use crate::web::pages::{page_with_status, render_page};
 use crate::web::paging::{Page, Paged};
 use crate::web::AppState;
 
@@ -48,14 +50,8 @@ impl AuditQuery {
     fn parse(&self) -> Result<(Filter, Page), FieldErrors> {
         let mut errors = FieldErrors::default();
         let page = Page::parse(self.page.as_deref(), self.per_page.as_deref(), &mut errors);
-        let mut date = |field: &str, raw: &Option<String>| {
-            let raw = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .map_err(|_| errors.add(field, "error-date"))
-                .ok()
-        };
-        let from = date("from", &self.from);
-        let until = date("until", &self.until);
+        let from = parse_date(&mut errors, "from", &self.from, false);
+        let until = parse_date(&mut errors, "until", &self.until, false);
         let participant_id = match self
             .participant_id
             .as_deref()
@@ -159,5 +155,11 @@ async fn list_page(
         Some(&viewer),
         json!({ "q": base, "result": paged, "errors": errors, "prev": prev, "next": next }),
     );
-    Ok(page(html))
+    // A filter that cannot be read is named, and the answer says so (the list is unfiltered).
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(page_with_status(status, html))
 }

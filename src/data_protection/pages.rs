@@ -285,6 +285,7 @@ async fn retention_page(
 
 #[derive(Debug, Deserialize)]
 struct CsrfForm {
+    #[serde(default)]
     csrf_token: String,
 }
 

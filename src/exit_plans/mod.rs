@@ -429,7 +429,7 @@ pub fn update_pathway(
         .trim()
         .to_string();
     if responsible.chars().count() > 200 {
-        e.add("responsible", "error-too-long");
+        e.too_long("responsible", 200);
     }
     let status = match status {
         Some(s) if e.is_empty() => s,
@@ -680,7 +680,7 @@ pub fn update_milestone(
             );
             let note = input.note.clone().unwrap_or_default().trim().to_string();
             if note.chars().count() > 2000 {
-                e.add("note", "error-too-long");
+                e.too_long("note", 2000);
             }
             let status = match status {
                 Some(s) if e.is_empty() => s,

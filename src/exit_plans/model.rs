@@ -253,7 +253,7 @@ impl MilestoneInput {
         );
         let note = self.note.as_deref().unwrap_or("").trim().to_string();
         if note.chars().count() > 2000 {
-            e.add("note", "error-too-long");
+            e.too_long("note", 2000);
         }
         match (kind, title, due, status) {
             (Some(kind), Some(title), Some(due), Some(status)) if e.is_empty() => {

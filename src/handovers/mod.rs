@@ -674,7 +674,7 @@ fn check_meeting(
     }
     let place = input.place.clone().unwrap_or_default().trim().to_string();
     if place.chars().count() > 200 {
-        e.add("place", "error-too-long");
+        e.too_long("place", 200);
     }
     let ids = input.attendee_ids.clone().unwrap_or_default();
     if ids.is_empty() {

@@ -303,6 +303,7 @@ async fn handover_page(
 
 #[derive(Debug, Deserialize)]
 struct CsrfForm {
+    #[serde(default)]
     csrf_token: String,
 }
 
@@ -325,6 +326,7 @@ async fn acknowledge(
 
 #[derive(Debug, Deserialize, Serialize)]
 struct MeetingForm {
+    #[serde(default)]
     csrf_token: String,
     at: Option<String>,
     minutes: Option<String>,

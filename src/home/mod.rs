@@ -452,9 +452,9 @@ pub struct AdminHome {
     pub users: Short<UserLine>,
 }
 
-pub fn admin(conn: &mut DbConnection) -> Result<AdminHome, HomeError> {
+pub fn admin(conn: &mut DbConnection, viewer: &Actor) -> Result<AdminHome, HomeError> {
     let (runs, runs_total) = crate::jobs::runs(conn, None, false, top_page())?;
-    let (failed, failed_total) = crate::outbox::by_status(conn, "failed", top_page())?;
+    let (failed, failed_total) = crate::outbox::by_status(conn, viewer, "failed", top_page())?;
     let users_total: i64 = users::table.count().get_result(conn)?;
     let user_lines: Vec<UserLine> = users::table
         .left_join(sites::table)

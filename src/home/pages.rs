@@ -94,9 +94,10 @@ pub async fn admin(
     meta: &crate::auth::RequestMeta,
 ) -> Result<HttpResponse, PageError> {
     let who = crate::audit::Who::actor(actor, meta);
+    let viewer = actor.clone();
     let home = state
         .db(move |conn| {
-            let home = area::admin(conn)?;
+            let home = area::admin(conn, &viewer)?;
             // The failed emails name case references: their reading is on those people's trails.
             let people: Vec<i64> = home
                 .failed

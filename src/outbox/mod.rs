@@ -713,6 +713,7 @@ pub fn for_participant(
 /// Emails by status for the admin's page (`failed` first of all), newest first.
 pub fn by_status(
     conn: &mut DbConnection,
+    viewer: &crate::auth::Actor,
     status: &str,
     page: crate::web::paging::Page,
 ) -> Result<(Vec<NotificationLine>, i64), DbError> {
@@ -727,7 +728,43 @@ pub fn by_status(
         .offset(page.offset())
         .select(LINE)
         .load(conn)?;
+    let mut items: Vec<NotificationLine> = items;
+    let hidden = restricted_from(conn, viewer, items.iter().filter_map(|n| n.participant_id))?;
+    for line in items.iter_mut() {
+        if line.participant_id.is_some_and(|p| hidden.contains(&p)) {
+            line.subject = crate::i18n::t(&crate::i18n::DEFAULT_LANG, "outbox-restricted-subject");
+        }
+    }
     Ok((items, total))
+}
+
+/// Which of `participant_ids` are restricted without `viewer` named on them: their emails are
+/// listed for delivery, but neither their subject (it carries the case reference) nor their text
+/// is shown.
+pub fn restricted_from(
+    conn: &mut DbConnection,
+    viewer: &crate::auth::Actor,
+    participant_ids: impl Iterator<Item = i64>,
+) -> Result<Vec<i64>, DbError> {
+    use crate::db::schema::{participant_access, participants};
+    let ids: Vec<i64> = participant_ids.collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let named: Vec<i64> = participant_access::table
+        .filter(participant_access::user_id.eq(viewer.id.0))
+        .filter(participant_access::participant_id.eq_any(&ids))
+        .select(participant_access::participant_id)
+        .load(conn)?;
+    let restricted: Vec<i64> = participants::table
+        .filter(participants::id.eq_any(&ids))
+        .filter(participants::restricted.eq(true))
+        .select(participants::id)
+        .load(conn)?;
+    Ok(restricted
+        .into_iter()
+        .filter(|p| !named.contains(p))
+        .collect())
 }
 
 /// The full stored email (admins only: the caller checks).

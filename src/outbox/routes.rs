@@ -80,7 +80,7 @@ async fn list(
         return Err(Problem::invalid(errors).into());
     }
     let (items, total) = state
-        .db(move |conn| area::by_status(conn, &status, page))
+        .db(move |conn| area::by_status(conn, &actor, &status, page))
         .await
         .map_err(Problem::from)?;
     Ok(HttpResponse::Ok().json(Paged::new(items, page, total)))
@@ -138,8 +138,9 @@ async fn outbox_page(
         .filter(|s| STATUSES.contains(&s.as_str()))
         .unwrap_or_else(|| "failed".into());
     let s = status.clone();
+    let viewer = actor.0.clone();
     let (items, total) = state
-        .db(move |conn| area::by_status(conn, &s, page_no))
+        .db(move |conn| area::by_status(conn, &viewer, &s, page_no))
         .await
         .map_err(Problem::from)?;
     let zone = state.config.time_zone.name().to_string();
@@ -181,9 +182,17 @@ async fn email_page(
     actor.0.require_admin()?;
     let id = path.into_inner();
     let who = Who::actor(&actor.0, &meta);
+    let viewer = actor.0.clone();
     let body = state
         .db(move |conn| {
             let body = area::body(conn, id)?;
+            // A restricted person's email is not opened for anyone not named on them.
+            if let Some((_, _, Some(participant))) = &body {
+                if !area::restricted_from(conn, &viewer, std::iter::once(*participant))?.is_empty()
+                {
+                    return Ok(None);
+                }
+            }
             if let Some((_, _, Some(participant))) = &body {
                 crate::audit::record_reads(
                     conn,

@@ -195,7 +195,9 @@ impl ValidParticipant {
     }
 }
 
-fn parse_date(
+/// A `YYYY-MM-DD` date between 1900 and 2200 (absent or blank: `None`, an error when
+/// `required`); anything else is an error on `field`.
+pub fn parse_date(
     errors: &mut FieldErrors,
     field: &str,
     raw: &Option<String>,

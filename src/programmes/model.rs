@@ -72,7 +72,7 @@ pub fn required_text(
         errors.add(field, "error-required");
         None
     } else if s.chars().count() > max {
-        errors.add(field, "error-too-long");
+        errors.too_long(field, max);
         None
     } else if s
         .chars()
@@ -133,7 +133,7 @@ impl ProgrammeInput {
         let kind = one_of(&mut e, "kind", &self.kind, &PROGRAMME_KINDS);
         let description = self.description.as_deref().unwrap_or("").trim().to_string();
         if description.chars().count() > 4000 {
-            e.add("description", "error-too-long");
+            e.too_long("description", 4000);
         }
         let session_count = number_in(&mut e, "session_count", self.session_count, 1..=200, None);
         let min = number_in(
@@ -281,7 +281,7 @@ impl CadenceInput {
         let count = number_in(e, &f("count"), self.count, 1..=200, None);
         let room = self.room.as_deref().unwrap_or("").trim().to_string();
         if room.chars().count() > 100 {
-            e.add(&f("room"), "error-too-long");
+            e.too_long(&f("room"), 100);
         }
         Some(Cadence {
             first_date: first_date?,
@@ -342,7 +342,7 @@ pub struct ValidCohort {
 pub fn override_reason(e: &mut FieldErrors, raw: &Option<String>) -> Option<String> {
     let s = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
     if s.chars().count() > 500 {
-        e.add("override_reason", "error-too-long");
+        e.too_long("override_reason", 500);
         return None;
     }
     Some(s.to_string())

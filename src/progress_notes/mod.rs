@@ -150,7 +150,7 @@ impl NoteInput {
         if narrative.is_empty() {
             e.add("narrative", "error-required");
         } else if narrative.chars().count() > 20_000 {
-            e.add("narrative", "error-too-long");
+            e.too_long("narrative", 20_000);
         }
         let next_contact_date = match self.next_contact_date.as_deref().map(str::trim) {
             None | Some("") => None,

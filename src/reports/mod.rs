@@ -38,6 +38,7 @@ use crate::db::schema::{
     milestones, participants, programmes, sites,
 };
 use crate::db::{DbConnection, DbError};
+use crate::participants::model::parse_date;
 use crate::web::errors::{FieldErrors, Problem};
 
 /// The five reports, by the name used in their CSV address (`/reports/<name>.csv`).
@@ -166,28 +167,15 @@ pub fn scope(
             .map(|z| z.parse().unwrap_or(Tz::UTC))
             .collect(),
     };
-    let date = |field: &str, raw: &Option<String>, errors: &mut FieldErrors| match blank(raw) {
-        None => Ok(None),
-        Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => Ok(Some(d)),
-            Err(_) => {
-                errors.add(field, "error-date");
-                Err(())
-            }
-        },
-    };
-    let from = date("from", &input.from, &mut errors);
-    let to = date("to", &input.to, &mut errors);
+    let from = parse_date(&mut errors, "from", &input.from, false);
+    let to = parse_date(&mut errors, "to", &input.to, false);
     let today = zones
         .iter()
         .map(|z| now.with_timezone(z).date_naive())
         .max()
         .unwrap_or_else(|| now.date_naive());
-    let to = to.ok().flatten().unwrap_or(today);
-    let from = from
-        .ok()
-        .flatten()
-        .unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
     if errors.is_empty() && from > to {
         errors.add("to", "reports-error-range");
     }

@@ -126,7 +126,7 @@ pub fn create(
     }
     let notes = input.notes.clone().unwrap_or_default().trim().to_string();
     if notes.chars().count() > 20_000 {
-        e.add("notes", "error-too-long");
+        e.too_long("notes", 20_000);
     }
     let (Some(instrument), Some(level), Some(assessor), Some(assessed_on)) =
         (instrument, level, assessor, assessed_on)

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::db::DbError;
-use crate::i18n::{t, DEFAULT_LANG};
+use crate::i18n::{t, t_args, DEFAULT_LANG};
 use crate::web::pages;
 
 /// One invalid field, with a message a person can act on.
@@ -29,6 +29,13 @@ impl FieldErrors {
         self.0.push(FieldError {
             field: field.to_string(),
             message: t(&DEFAULT_LANG, key),
+        });
+    }
+    /// Add "use at most `max` characters" for `field`: the message names the limit.
+    pub fn too_long(&mut self, field: &str, max: usize) {
+        self.0.push(FieldError {
+            field: field.to_string(),
+            message: t_args(&DEFAULT_LANG, "error-too-long", &[("max", max.to_string())]),
         });
     }
     pub fn is_empty(&self) -> bool {

@@ -30,6 +30,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for PageForm<T> {
                     default_t("problem-too-large-detail"),
                 )
             })?;
+            if let Some(field) = field_with_nul(&bytes) {
+                let mut errors = crate::web::errors::FieldErrors::default();
+                errors.add(&field, "error-control-characters");
+                return Err(PageError(Problem::invalid(errors)));
+            }
             serde_html_form::from_bytes(&bytes)
                 .map(PageForm)
                 .map_err(|_| {
@@ -41,6 +46,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for PageForm<T> {
                 })
         })
     }
+}
+
+/// The first field whose value holds a NUL character (`%00`), which no text column can store:
+/// refused once for every form, naming the field.
+fn field_with_nul(bytes: &[u8]) -> Option<String> {
+    if !bytes.windows(3).any(|w| w == b"%00") {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = serde_html_form::from_bytes(bytes).ok()?;
+    pairs
+        .into_iter()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        .map(|(k, _)| k.replace('\0', ""))
 }
 
 /// Field names become template keys (`schedule.time` → `schedule_time`).

@@ -48,6 +48,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     crate::web::pages::default_t("problem-too-large-detail"),
                 )
             })?;
+            if let Some(field) = field_with_nul(&bytes) {
+                let mut errors = crate::web::errors::FieldErrors::default();
+                errors.add(&field, "error-control-characters");
+                return Err(ApiError(Problem::invalid(errors)));
+            }
             let de = &mut serde_json::Deserializer::from_slice(&bytes);
             serde_path_to_error::deserialize(de)
                 .map(ApiJson)
@@ -66,5 +71,49 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     ApiError(p)
                 })
         })
+    }
+}
+
+/// The first field (`a.b[0]`) whose text holds a NUL character, which no text column can store
+/// (PostgreSQL refuses it): refused here once for every JSON body, naming the field. Only bodies
+/// that spell `\u0000` are walked (JSON cannot carry a raw NUL inside a string).
+fn field_with_nul(bytes: &[u8]) -> Option<String> {
+    if !bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return None;
+    }
+    fn walk(v: &serde_json::Value, path: &str) -> Option<String> {
+        match v {
+            serde_json::Value::String(s) if s.contains('\0') => Some(path.to_string()),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| walk(item, &format!("{path}[{i}]"))),
+            serde_json::Value::Object(map) => map.iter().find_map(|(k, item)| {
+                let inner = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                walk(item, &inner)
+            }),
+            _ => None,
+        }
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    walk(&value, "").map(|f| if f.is_empty() { "body".into() } else { f })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_with_nul;
+
+    #[test]
+    fn a_nul_anywhere_in_a_body_names_its_field() {
+        assert_eq!(field_with_nul(br#"{"a": "x"}"#), None);
+        assert_eq!(
+            field_with_nul(br#"{"a": "x", "b": {"c": ["ok", "n\u0000"]}}"#).as_deref(),
+            Some("b.c[1]")
+        );
+        assert_eq!(field_with_nul(br#""\u0000""#).as_deref(), Some("body"));
     }
 }

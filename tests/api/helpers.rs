@@ -378,3 +378,23 @@ pub fn test_agency(conn: &mut db::DbConnection) -> i64 {
         .expect("agency exists")
         .id
 }
+
+/// How many writes the audit trail holds (reads, searches, exports and sign-ins left out): a
+/// refused request must leave it as it was.
+pub fn audited_writes(app: &TestApp) -> i64 {
+    use onward::db::schema::audit_events;
+    let mut q = audit_events::table.into_boxed::<onward::db::MultiBackend>();
+    for pattern in [
+        "%.read",
+        "%.search",
+        "%.list",
+        "%.export",
+        "%.preview",
+        "%release_list",
+        "login%",
+        "logout",
+    ] {
+        q = q.filter(audit_events::action.not_like(pattern));
+    }
+    q.count().get_result(&mut *app.conn()).unwrap()
+}

@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod authorization;
+mod authz_matrix;
 mod caseload;
 mod cli;
 mod delivery;
@@ -11,6 +12,7 @@ mod delivery_pages;
 mod handovers;
 mod helpers;
 mod homes;
+mod hostile;
 mod i18n;
 mod operations;
 mod participants;
