@@ -199,7 +199,7 @@ pub fn record_many(
 }
 
 /// Record that `who` read data of each of `participants` (one row each, so that every
-/// participant's own trail shows the read).
+/// participant's own trail shows the read), chained and written together.
 pub fn record_reads(
     conn: &mut DbConnection,
     who: &Who,
@@ -208,11 +208,13 @@ pub fn record_reads(
     entity_id: &str,
     participants: &[i64],
 ) -> Result<(), DbError> {
-    conn.transaction::<_, DbError, _>(|conn| {
-        for p in participants {
-            record(
-                conn,
-                who,
+    let at = now();
+    let events: Vec<(NaiveDateTime, Who, Event)> = participants
+        .iter()
+        .map(|p| {
+            (
+                at,
+                who.clone(),
                 Event {
                     action,
                     entity_type,
@@ -220,10 +222,10 @@ pub fn record_reads(
                     participant_id: Some(*p),
                     detail: None,
                 },
-            )?;
-        }
-        Ok(())
-    })
+            )
+        })
+        .collect();
+    record_many(conn, &events)
 }
 
 /// What `verify` found.

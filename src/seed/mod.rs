@@ -502,7 +502,8 @@ fn load_rows(
     let staff = Staff::for_participants(n);
     let mentor_base = staff.mentor_base();
     // Release day of participant `s.n`, in days from today: a permutation of 0..=730.
-    let release = "((s.n * 7919) % 731)";
+    // 451 / 731 is near the golden ratio, so any site's people (every third number) spread too.
+    let release = "((s.n * 451) % 731)";
     // Participants were added over the last year, in order.
     let step_secs = (365 * 86_400 / n).max(1);
     let created = backend.add_secs(&ts, &format!("-(({n} - s.n) * {step_secs})"));
@@ -616,11 +617,11 @@ fn load_rows(
         .concat()],
     )?;
 
-    let given = pick("s.n * 7", &GIVEN);
+    let given = pick("s.n * 7 + s.n / 5", &GIVEN);
     let family = pick("s.n * 13", &FAMILY);
     let lower = |list: &[&str]| list.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
     let (given_lc, family_lc) = (lower(&GIVEN), lower(&FAMILY));
-    let given_lc = pick("s.n * 7", &as_strs(&given_lc));
+    let given_lc = pick("s.n * 7 + s.n / 5", &as_strs(&given_lc));
     let family_lc = pick("s.n * 13", &as_strs(&family_lc));
     let prefix = pick("s.n", &SITES.iter().map(|s| s.1).collect::<Vec<_>>());
     let prefix_lc = prefix.to_lowercase();
