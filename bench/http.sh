@@ -12,7 +12,7 @@
 # then the server's peak memory (VmHWM), and `onward jobs run reminder-sweep` twice (first run
 # and repeat). Results: one markdown table per run on stdout and key=value lines in $OUT_DIR.
 # Environment: BACKENDS (default "sqlite postgres"), DURATION (10s), CONNECTIONS (32),
-# THREADS (2), OUT_DIR (bench/results), ONWARD_BENCH_POSTGRES_URL.
+# THREADS (2), OUT_DIR ($CARGO_TARGET_DIR/bench-http), ONWARD_BENCH_POSTGRES_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +23,7 @@ duration=${DURATION:-10s}
 connections=${CONNECTIONS:-32}
 threads=${THREADS:-2}
 pg_url=${ONWARD_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
-out_dir=${OUT_DIR:-bench/results}
+out_dir=${OUT_DIR:-${CARGO_TARGET_DIR:-target}/bench-http}
 port=${ONWARD_BENCH_PORT:-18090}
 bare_port=$((port + 1))
 mkdir -p "$out_dir"
