@@ -571,9 +571,11 @@ fn breakdown(
     report.put("part_decided_keys_rows", decided.len());
 
     // The size of what the first sweep rendered (it holds every new row in memory before
-    // writing them): the average of the first 1,000 rows.
+    // writing them): the average of the last 1,000 rows it wrote (the seeded sent emails come
+    // before them).
     let sample: Vec<(String, String, String)> = notifications::table
-        .order(notifications::id.asc())
+        .filter(notifications::sent_at.is_null())
+        .order(notifications::id.desc())
         .limit(1_000)
         .select((
             notifications::subject,
