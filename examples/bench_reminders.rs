@@ -2,7 +2,7 @@
 //!
 //! It is a measuring tool, not a test: it creates a fresh database (a new file in a temporary
 //! folder for SQLite; a new database `onward_bench_<random>` on the given server for PostgreSQL,
-//! dropped at the end), bulk-loads a realistic population with raw SQL, then times
+//! dropped at the end), bulk-loads a realistic population with the seed loader (`onward::seed`), then times
 //!
 //! 1. the first reminder sweep at a fixed instant (everything due is decided and rendered),
 //! 2. the same sweep repeated at the same instant (nothing new: the steady-state cost of the sweep
@@ -46,6 +46,7 @@ use onward::db::{DatabaseUrl, DbConnection};
 use onward::exit_plans::model::OPEN_STATUSES;
 use onward::mail::{EmailContext, Mailer, Outgoing};
 use onward::reminders::sweep::{self, SweepSettings};
+use onward::seed::{Backend, Population, Progress};
 
 #[derive(Parser, Debug)]
 #[command(about = "Benchmark the reminder sweep and email delivery on a fresh database")]
@@ -85,37 +86,6 @@ struct Args {
     /// Keep the benchmark database instead of dropping it (for a look afterwards).
     #[arg(long)]
     keep: bool,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        }
-    }
-
-    /// SQL for `base + days` where `days` is an integer SQL expression; `base` is a date.
-    fn add_days(self, base: NaiveDate, days: &str) -> String {
-        match self {
-            Backend::Postgres => format!("(DATE '{base}' + ({days})::int)"),
-            Backend::Sqlite => format!("date('{base}', ({days}) || ' days')"),
-        }
-    }
-
-    fn timestamp(self, at: DateTime<Utc>) -> String {
-        let text = at.naive_utc().format("%Y-%m-%d %H:%M:%S");
-        match self {
-            Backend::Postgres => format!("TIMESTAMP '{text}'"),
-            Backend::Sqlite => format!("'{text}'"),
-        }
-    }
 }
 
 /// Results, in the order they are printed; also written to `--summary`.
@@ -257,7 +227,7 @@ fn run(
 
     // (0) Data.
     let load = Instant::now();
-    load_data(args, backend, conn, report)?;
+    load_data(args, conn, report)?;
     report.put("load_s", secs(load.elapsed()));
     report.put("rss_after_load_mb", peak_rss_mb());
 
@@ -371,297 +341,34 @@ fn database_size_mb(
 // Data
 // ---------------------------------------------------------------------------------------------
 
-/// `CASE (expr) WHEN 0 THEN 'a' WHEN 1 THEN 'b' ... END`: a deterministic pick from a list.
-fn pick(expr: &str, list: &[&str]) -> String {
-    let arms: String = list
-        .iter()
-        .enumerate()
-        .map(|(i, v)| format!(" WHEN {i} THEN '{}'", v.replace('\'', "''")))
-        .collect();
-    format!("CASE ({expr}) % {}{arms} END", list.len())
-}
-
-/// Bulk-load the population with `INSERT ... SELECT` from a helper table of numbers 1..N
-/// (filled from `generate_series` on PostgreSQL and a recursive CTE on SQLite), so that a
-/// million milestones take seconds rather than a million round trips.
-///
-/// - 2 sites (Asia/Bishkek, Europe/Lisbon); 1 admin, 2 coordinators per site, one probation
-///   officer per 100 participants and one mentor per 50 (half at each site, staff at Bishkek
-///   get Russian emails); 1 in 25 mentors opted out of reminder emails;
-/// - 6 vetted agencies (probation with a secure mailbox, housing, employment, health, two NGOs,
-///   one of them writing in Russian);
-/// - N participants in custody, alternately at each site, with a probation officer of their
-///   site, 4 in 5 with a mentor, 1 in 50 restricted (their officer named as the one who may
-///   see them), a sharing basis with every agency (1 in 20 expired), and one
-///   active exit plan whose release date is spread evenly over the next two years;
-/// - M milestones per plan, kinds and agencies taken in turn from the default plan template,
-///   offsets spread evenly from 120 days before release to 7 days after; those already past are
-///   3 in 4 done (the rest open, so overdue), those ahead planned or in progress.
-fn load_data(
-    args: &Args,
-    backend: Backend,
-    conn: &mut DbConnection,
-    report: &mut Report,
-) -> BenchResult<()> {
-    let n = args.participants.max(2);
-    let m = args.milestones.max(1);
-    let today = args.now.date_naive();
-    let ts = backend.timestamp(args.now);
-    let pos = ((n / 100).max(2) + 1) / 2 * 2; // even: half per site
-    let mentors = ((n / 50).max(2) + 1) / 2 * 2;
-    let po_base = 10; // users 1..=5: admin and coordinators
-    let mentor_base = po_base + pos;
-    // Release day of participant `s.n`, in days from today: a permutation of 0..=730.
-    let release = "((s.n * 7919) % 731)";
-
-    let mut steps: Vec<(&str, String)> = Vec::new();
-    steps.push((
-        "numbers",
-        match backend {
-            Backend::Postgres => format!(
-                "CREATE TABLE bench_seq (n BIGINT PRIMARY KEY); \
-                 INSERT INTO bench_seq SELECT generate_series(1, {n});"
-            ),
-            Backend::Sqlite => format!(
-                "CREATE TABLE bench_seq (n INTEGER PRIMARY KEY); \
-                 WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {n}) \
-                 INSERT INTO bench_seq SELECT n FROM c;"
-            ),
-        },
-    ));
-    steps.push((
-        "sites",
-        format!(
-            "INSERT INTO sites (id, code, name, time_zone, created_at) VALUES \
-             (1, 'BIS', 'Bishkek Correctional Centre', 'Asia/Bishkek', {ts}), \
-             (2, 'LIS', 'Lisbon Prison', 'Europe/Lisbon', {ts});"
-        ),
-    ));
-    steps.push((
-        "agencies",
-        format!(
-            "INSERT INTO agencies (id, name, kind, mailbox, language, vetting_status, \
-             secure_channel, active, version, created_at, updated_at) VALUES \
-             (1, 'Probation Service', 'probation', 'probation@agencies.example.org', 'en', 'vetted', TRUE, TRUE, 1, {ts}, {ts}), \
-             (2, 'City Housing Office', 'housing', 'housing@agencies.example.org', 'en', 'vetted', FALSE, TRUE, 1, {ts}, {ts}), \
-             (3, 'Employment Centre', 'employment', 'jobs@agencies.example.org', 'en', 'vetted', FALSE, TRUE, 1, {ts}, {ts}), \
-             (4, 'Community Health Trust', 'health', 'health@agencies.example.org', 'en', 'vetted', FALSE, TRUE, 1, {ts}, {ts}), \
-             (5, 'Reentry Support', 'ngo', 'reentry@agencies.example.org', 'en', 'vetted', FALSE, TRUE, 1, {ts}, {ts}), \
-             (6, 'Bishkek Reentry Foundation', 'ngo', 'fund@agencies.example.org', 'ru', 'vetted', FALSE, TRUE, 1, {ts}, {ts});"
-        ),
-    ));
-    // Site 1 + (i % 2); Bishkek (site 1) staff read Russian.
-    let staff = |role: &str, base: i64, count: i64, mail: &str| {
-        format!(
-            "INSERT INTO users (id, email, display_name, role, site_id, password_hash, active, \
-             created_at, agency_id, language) \
-             SELECT {base} + s.n - 1, '{mail}' || s.n || '@staff.example.org', '{mail} ' || s.n, \
-             '{role}', 1 + ((s.n - 1) % 2), NULL, TRUE, {ts}, NULL, \
-             CASE (s.n - 1) % 2 WHEN 0 THEN 'ru' ELSE 'en' END \
-             FROM bench_seq s WHERE s.n <= {count};"
-        )
+/// Bulk-load the population with the seed loader (`onward::seed`, the same data as
+/// `onward seed`, without passwords or progress notes), timing each step.
+fn load_data(args: &Args, conn: &mut DbConnection, report: &mut Report) -> BenchResult<()> {
+    let population = Population {
+        participants: args.participants.max(2),
+        milestones: args.milestones.max(1),
+        now: args.now,
+        password_hash: None,
+        keys: None,
     };
-    steps.push((
-        "users",
-        [
-            staff("admin", 1, 1, "admin"),
-            staff("coordinator", 2, 4, "coordinator"),
-            staff("probation_officer", po_base, pos, "po"),
-            staff("mentor", mentor_base, mentors, "mentor"),
-        ]
-        .concat(),
-    ));
-    steps.push((
-        "email_opt_outs",
-        format!(
-            "INSERT INTO email_opt_outs (user_id, kind) SELECT {mentor_base} + s.n - 1, 'reminders' \
-             FROM bench_seq s WHERE s.n <= {mentors} AND s.n % 25 = 0;"
-        ),
-    ));
-    let given = pick(
-        "s.n * 7",
-        &[
-            "Aibek", "Ana", "Bakyt", "Joao", "Nurlan", "Maria", "Erlan", "Rui", "Dinara", "Tiago",
-            "Aizada", "Pedro",
-        ],
-    );
-    let family = pick(
-        "s.n * 13",
-        &[
-            "Asanov",
-            "Silva",
-            "Bekov",
-            "Santos",
-            "Ismailova",
-            "Ferreira",
-            "Toktogulov",
-            "Pereira",
-            "Omurbekov",
-            "Costa",
-            "Sadykova",
-        ],
-    );
-    // Officer and mentor of the participant's own site (same parity).
-    let same_site = |base: i64, count: i64| {
-        format!(
-            "{base} + 2 * ((s.n / 2) % {}) + (s.n % 2)",
-            (count / 2).max(1)
-        )
-    };
-    steps.push((
-        "participants",
-        format!(
-            "INSERT INTO participants (id, case_reference, given_name, family_name, \
-             date_of_birth, site_id, status, sentence_start, earliest_release_date, \
-             parole_eligibility_date, licence_end_date, restricted, probation_officer_id, \
-             search_text, version, created_at, updated_at) \
-             SELECT s.n, 'BEN' || s.n, {given}, {family}, {dob}, 1 + (s.n % 2), 'in_custody', \
-             {start}, {rel}, NULL, {licence}, s.n % 50 = 0, {po}, \
-             lower('BEN' || s.n || ' ' || {given} || ' ' || {family}), 1, {ts}, {ts} \
-             FROM bench_seq s WHERE s.n <= {n};",
-            dob = backend.add_days(today, "-(7300 + (s.n * 37) % 14600)"),
-            start = backend.add_days(today, "-(200 + (s.n * 13) % 1500)"),
-            rel = backend.add_days(today, release),
-            licence = backend.add_days(today, &format!("{release} + 730")),
-            po = same_site(po_base, pos),
-        ),
-    ));
-    steps.push((
-        "participant_mentors",
-        format!(
-            "INSERT INTO participant_mentors (participant_id, user_id) \
-             SELECT s.n, {mentor} FROM bench_seq s WHERE s.n <= {n} AND s.n % 5 <> 0;",
-            mentor = same_site(mentor_base, mentors),
-        ),
-    ));
-    // Restricted participants (1 in 50) name their probation officer as the staff who may see
-    // them (the sweep writes to named staff only, for them).
-    steps.push((
-        "participant_access",
-        format!(
-            "INSERT INTO participant_access (participant_id, user_id) \
-             SELECT s.n, {po} FROM bench_seq s WHERE s.n <= {n} AND s.n % 50 = 0;",
-            po = same_site(po_base, pos),
-        ),
-    ));
-    steps.push((
-        "exit_plans",
-        format!(
-            "INSERT INTO exit_plans (id, participant_id, target_release_date, release_type, \
-             status, version, created_at, updated_at) \
-             SELECT s.n, s.n, {rel}, {kind}, 'active', 1, {ts}, {ts} \
-             FROM bench_seq s WHERE s.n <= {n};",
-            rel = backend.add_days(today, release),
-            kind = pick(
-                "s.n",
-                &[
-                    "end_of_sentence",
-                    "parole",
-                    "conditional",
-                    "licence",
-                    "other"
-                ]
-            ),
-        ),
-    ));
-    steps.push((
-        "sharing_bases",
-        format!(
-            "INSERT INTO sharing_bases (id, participant_id, agency_id, legal_basis, valid_from, \
-             valid_until, created_by, created_at) \
-             SELECT (s.n - 1) * 6 + a.id, s.n, a.id, 'consent', {from}, \
-             CASE WHEN (s.n + a.id) % 20 = 0 THEN {expired} ELSE NULL END, 1, {ts} \
-             FROM bench_seq s CROSS JOIN agencies a WHERE s.n <= {n};",
-            from = backend.add_days(today, "-400"),
-            expired = backend.add_days(today, "-10"),
-        ),
-    ));
-    // The milestone list: the default template's kinds and agencies in turn, offsets spread.
-    let template = onward::exit_plans::default_template();
-    let agency_of = |kind: Option<&str>| match kind {
-        Some("probation") => "1",
-        Some("housing") => "2",
-        Some("employment") => "3",
-        Some("health") => "4",
-        Some("ngo") => "5",
-        _ => "NULL",
-    };
-    let rows: Vec<String> = (0..m)
-        .map(|j| {
-            let t = &template[j as usize % template.len()];
-            let offset = if m == 1 { 0 } else { -120 + 127 * j / (m - 1) };
-            format!(
-                "({j}, '{}', '{}', {offset}, {})",
-                t.kind,
-                t.title.replace('\'', "''"),
-                agency_of(t.agency_kind.as_deref())
-            )
-        })
-        .collect();
-    steps.push((
-        "milestones",
-        format!(
-            "WITH tpl(j, kind, title, off, agency) AS (VALUES {rows}) \
-             INSERT INTO milestones (id, plan_id, participant_id, kind, title, offset_days, due_on, \
-             responsible_agency_id, status, note, version, created_at, updated_at) \
-             SELECT (s.n - 1) * {m} + t.j + 1, s.n, s.n, t.kind, t.title, t.off, {due}, \
-             CASE WHEN t.agency = 5 THEN 5 + (s.n % 2) ELSE t.agency END, \
-             CASE WHEN {release} + t.off < 0 AND (s.n + t.j) % 4 <> 0 THEN 'done' \
-                  WHEN (s.n + t.j) % 3 = 0 THEN 'in_progress' ELSE 'planned' END, \
-             '', 1, {ts}, {ts} \
-             FROM bench_seq s CROSS JOIN tpl t WHERE s.n <= {n};",
-            rows = rows.join(", "),
-            due = backend.add_days(today, &format!("{release} + t.off")),
-        ),
-    ));
-    let mut tidy = String::from("DROP TABLE bench_seq;");
-    if backend == Backend::Postgres {
-        // Explicit ids were given: move the sequences past them.
-        for table in [
-            "sites",
-            "users",
-            "agencies",
-            "participants",
-            "exit_plans",
-            "sharing_bases",
-            "milestones",
-        ] {
-            tidy.push_str(&format!(
-                " SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}));"
-            ));
-        }
-    }
-    steps.push(("tidy", tidy));
-
-    for (name, sql) in steps {
-        let t = Instant::now();
-        conn.batch_execute(&sql)
-            .map_err(|e| format!("loading {name}: {e}"))?;
-        report.put(&format!("load_{name}_s"), secs(t.elapsed()));
-    }
-    // PostgreSQL's autovacuum would analyse the new tables within a minute; do it now so that
-    // the timings do not depend on when it runs. (Onward never runs ANALYZE on SQLite.)
-    if backend == Backend::Postgres {
-        let t = Instant::now();
-        conn.batch_execute("VACUUM ANALYZE")
-            .map_err(|e| format!("VACUUM ANALYZE: {e}"))?;
-        report.put("load_vacuum_analyze_s", secs(t.elapsed()));
-    }
-    let count = |conn: &mut DbConnection, table: &str| -> BenchResult<i64> {
-        let n: i64 = match table {
-            "participants" => participants::table.count().get_result(conn),
-            "milestones" => milestones::table.count().get_result(conn),
-            "sharing_bases" => sharing_bases::table.count().get_result(conn),
-            _ => users::table.count().get_result(conn),
-        }
-        .map_err(err)?;
-        Ok(n)
-    };
+    onward::seed::load(conn, &population, &mut Timings(report)).map_err(err)?;
     for table in ["participants", "milestones", "sharing_bases", "users"] {
-        let n = count(conn, table)?;
+        let n = onward::seed::count(conn, table).map_err(err)?;
         report.put(&format!("rows_{table}"), n);
     }
     Ok(())
+}
+
+/// Puts each load step's time in the report.
+struct Timings<'a>(&'a mut Report);
+
+impl Progress for Timings<'_> {
+    fn start(&mut self, _: &str, _: u64) {}
+    fn advance(&mut self) {}
+    fn finish(&mut self, step: &str, elapsed: Duration) {
+        self.0
+            .put(&format!("load_{}_s", step.replace(' ', "_")), secs(elapsed));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -680,7 +387,10 @@ fn breakdown(
 ) -> BenchResult<()> {
     // The window of dates the sweep reads, as the sweep computes it.
     let rules = onward::reminders::active(conn).map_err(err)?;
-    let zones: Vec<chrono_tz::Tz> = vec![chrono_tz::Asia::Bishkek, chrono_tz::Europe::Lisbon];
+    let zones: Vec<chrono_tz::Tz> = onward::seed::SITES
+        .iter()
+        .filter_map(|s| s.3.parse().ok())
+        .collect();
     let days: Vec<(NaiveDate, NaiveDate)> = zones
         .iter()
         .map(|tz| {
@@ -861,9 +571,11 @@ fn breakdown(
     report.put("part_decided_keys_rows", decided.len());
 
     // The size of what the first sweep rendered (it holds every new row in memory before
-    // writing them): the average of the first 1,000 rows.
+    // writing them): the average of the last 1,000 rows it wrote (the seeded sent emails come
+    // before them).
     let sample: Vec<(String, String, String)> = notifications::table
-        .order(notifications::id.asc())
+        .filter(notifications::sent_at.is_null())
+        .order(notifications::id.desc())
         .limit(1_000)
         .select((
             notifications::subject,

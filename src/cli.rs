@@ -1,4 +1,4 @@
-//! The command line: `onward serve`, `migrate`, `user add`, `token create`, `audit verify`.
+//! The command line: `onward serve`, `migrate`, `seed`, `user add`, `token create`, `audit verify`.
 //! Errors are one line on stderr and a non-zero exit status.
 
 use std::io::BufRead;
@@ -33,6 +33,19 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Fill an empty database with realistic data in bulk (needs ONWARD_DATA_KEY).
+    Seed {
+        /// Participants in custody, each with an exit plan.
+        #[arg(long)]
+        participants: i64,
+        /// Milestones per exit plan.
+        #[arg(long, default_value_t = 10)]
+        milestones: i64,
+        /// Read every seeded user's password from standard input (otherwise one is generated
+        /// and printed).
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Manage sites (prisons and probation offices).
     Site {
         #[command(subcommand)]
@@ -193,6 +206,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 "{n} migration(s) applied to {}",
                 config.database_url.masked()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Seed {
+            participants,
+            milestones,
+            password_stdin,
+        } => {
+            let args = crate::seed::command::SeedArgs {
+                participants,
+                milestones,
+                password_stdin,
+            };
+            print!("{}", crate::seed::command::run(&config, &args)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Site {

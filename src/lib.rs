@@ -27,6 +27,7 @@ pub mod progress_notes;
 pub mod reminders;
 pub mod reports;
 pub mod risk_reviews;
+pub mod seed;
 pub mod sites;
 pub mod telemetry;
 pub mod web;

@@ -180,7 +180,11 @@ pub fn register(
 ) -> Result<Register, ProgrammeError> {
     let (session, cohort) = store::visible_session(conn, actor, session_id)?;
     let site = store::site(conn, cohort.site_id)?.ok_or(ProgrammeError::NotFound)?;
+    let on_register = expected(conn, &session)?;
+    // Only the people on this register: never the actor's whole population.
+    let ids: Vec<i64> = on_register.iter().map(|r| r.0).collect();
     let visible: HashSet<i64> = participant_access::visible_to(actor)
+        .filter(participants::id.eq_any(ids))
         .select(participants::id)
         .load::<i64>(conn)
         .map_err(DbError::from)?
@@ -196,7 +200,7 @@ pub fn register(
         session.facilitator_id,
     )?;
     let marks = current_marks(conn, session.id)?;
-    let lines = expected(conn, &session)?
+    let lines = on_register
         .into_iter()
         .filter(|(id, ..)| takes || visible.contains(id))
         .map(|(id, reference, given, family, restricted)| {

@@ -76,8 +76,8 @@ pub struct Event {
 }
 
 /// A stored audit row.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
-#[diesel(table_name = audit_events)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct AuditEvent {
     pub id: i64,
     /// UTC.
@@ -132,6 +132,18 @@ fn chain_hash(prev: &str, content: &impl Serialize) -> String {
 /// Append one event. Runs in its own transaction, or joins the caller's so that a change and its
 /// audit row commit together.
 pub fn record(conn: &mut DbConnection, who: &Who, event: Event) -> Result<(), DbError> {
+    record_many(conn, &[(now(), who.clone(), event)])
+}
+
+/// Append events that happened at the given instants, in order, chained like single ones and
+/// written in batches (bulk loads). Joins the caller's transaction like [`record`].
+pub fn record_many(
+    conn: &mut DbConnection,
+    events: &[(NaiveDateTime, Who, Event)],
+) -> Result<(), DbError> {
+    if events.is_empty() {
+        return Ok(());
+    }
     conn.transaction::<_, DbError, _>(|conn| {
         lock_for_write(conn, lock_keys::AUDIT_CHAIN)?;
         let last: Option<(i64, String)> = audit_events::table
@@ -139,42 +151,42 @@ pub fn record(conn: &mut DbConnection, who: &Who, event: Event) -> Result<(), Db
             .select((audit_events::id, audit_events::hash))
             .first(conn)
             .optional()?;
-        let (last_id, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
-        let mut row = AuditEvent {
-            id: last_id + 1,
-            occurred_at: now(),
-            actor_user_id: who.user_id,
-            actor_label: who.label.clone(),
-            action: event.action.to_string(),
-            entity_type: event.entity_type.to_string(),
-            entity_id: event.entity_id,
-            participant_id: event.participant_id,
-            ip: who.ip.clone(),
-            request_id: who.request_id.clone(),
-            detail: event.detail.map(|d| d.to_string()),
-            prev_hash,
-            hash: String::new(),
-        };
-        row.hash = row.expected_hash();
-        diesel::insert_into(audit_events::table)
-            .values((
-                audit_events::id.eq(row.id),
-                audit_events::occurred_at.eq(row.occurred_at),
-                audit_events::actor_user_id.eq(row.actor_user_id),
-                audit_events::actor_label.eq(&row.actor_label),
-                audit_events::action.eq(&row.action),
-                audit_events::entity_type.eq(&row.entity_type),
-                audit_events::entity_id.eq(&row.entity_id),
-                audit_events::participant_id.eq(row.participant_id),
-                audit_events::ip.eq(&row.ip),
-                audit_events::request_id.eq(&row.request_id),
-                audit_events::detail.eq(&row.detail),
-                audit_events::prev_hash.eq(&row.prev_hash),
-                audit_events::hash.eq(&row.hash),
-            ))
-            .execute(conn)?;
+        let (mut last_id, mut prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
+        let mut rows = Vec::with_capacity(events.len());
+        for (at, who, event) in events {
+            let mut row = AuditEvent {
+                id: last_id + 1,
+                occurred_at: *at,
+                actor_user_id: who.user_id,
+                actor_label: who.label.clone(),
+                action: event.action.to_string(),
+                entity_type: event.entity_type.to_string(),
+                entity_id: event.entity_id.clone(),
+                participant_id: event.participant_id,
+                ip: who.ip.clone(),
+                request_id: who.request_id.clone(),
+                detail: event.detail.as_ref().map(|d| d.to_string()),
+                prev_hash,
+                hash: String::new(),
+            };
+            row.hash = row.expected_hash();
+            last_id = row.id;
+            prev_hash = row.hash.clone();
+            rows.push(row);
+        }
+        // 13 values a row: well under SQLite's limit on bound parameters per statement.
+        for chunk in rows.chunks(1_000) {
+            match conn {
+                DbConnection::Pg(c) => diesel::insert_into(audit_events::table)
+                    .values(chunk)
+                    .execute(c)?,
+                DbConnection::Sqlite(c) => diesel::insert_into(audit_events::table)
+                    .values(chunk)
+                    .execute(c)?,
+            };
+        }
         // The head is kept apart so that removing the newest rows is noticed too.
-        let head = format!("{}:{}", row.id, row.hash);
+        let head = format!("{last_id}:{prev_hash}");
         let updated = diesel::update(settings::table.filter(settings::key.eq(HEAD_KEY)))
             .set(settings::value.eq(&head))
             .execute(conn)?;
@@ -188,7 +200,7 @@ pub fn record(conn: &mut DbConnection, who: &Who, event: Event) -> Result<(), Db
 }
 
 /// Record that `who` read data of each of `participants` (one row each, so that every
-/// participant's own trail shows the read).
+/// participant's own trail shows the read), chained and written together.
 pub fn record_reads(
     conn: &mut DbConnection,
     who: &Who,
@@ -197,11 +209,13 @@ pub fn record_reads(
     entity_id: &str,
     participants: &[i64],
 ) -> Result<(), DbError> {
-    conn.transaction::<_, DbError, _>(|conn| {
-        for p in participants {
-            record(
-                conn,
-                who,
+    let at = now();
+    let events: Vec<(NaiveDateTime, Who, Event)> = participants
+        .iter()
+        .map(|p| {
+            (
+                at,
+                who.clone(),
                 Event {
                     action,
                     entity_type,
@@ -209,10 +223,10 @@ pub fn record_reads(
                     participant_id: Some(*p),
                     detail: None,
                 },
-            )?;
-        }
-        Ok(())
-    })
+            )
+        })
+        .collect();
+    record_many(conn, &events)
 }
 
 /// What `verify` found.

@@ -8,7 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
-use crate::auth::{sessions, tokens, users, Actor, Credential, SiteId, UserId};
+use crate::auth::{sessions, tokens, users, Actor, Credential, UserId};
 use crate::db::DbError;
 use crate::web::errors::{ApiError, PageError, Problem};
 use crate::web::pages::redirect;
@@ -58,18 +58,7 @@ async fn load_actor(
     credential: Credential,
 ) -> Result<Option<Actor>, DbError> {
     let user = state.db(move |conn| users::find_active(conn, id)).await?;
-    Ok(user.and_then(|u| {
-        Some(Actor {
-            id: UserId(u.id),
-            role: u.role()?,
-            email: u.email,
-            display_name: u.display_name,
-            site_id: u.site_id.map(SiteId),
-            agency_id: u.agency_id,
-            credential,
-            language: u.language,
-        })
-    }))
+    Ok(user.and_then(|u| u.into_actor(credential)))
 }
 
 /// The signed-in user of an API request (bearer token).

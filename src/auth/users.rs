@@ -27,6 +27,20 @@ impl User {
     pub fn role(&self) -> Option<Role> {
         self.role.parse().ok()
     }
+
+    /// This user acting through `credential`; `None` for a role Onward does not know.
+    pub fn into_actor(self, credential: super::Credential) -> Option<super::Actor> {
+        Some(super::Actor {
+            id: UserId(self.id),
+            role: self.role()?,
+            email: self.email,
+            display_name: self.display_name,
+            site_id: self.site_id.map(SiteId),
+            agency_id: self.agency_id,
+            credential,
+            language: self.language,
+        })
+    }
 }
 
 /// An email address that has been checked for a plausible shape, kept lower-case.

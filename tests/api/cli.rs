@@ -7,10 +7,30 @@ use reqwest::StatusCode;
 use crate::helpers::*;
 
 fn onward(args: &[&str], database_url: &str, stdin: Option<&str>) -> std::process::Output {
+    onward_with(args, database_url, stdin, &[])
+}
+
+/// Run the binary with the data key the test server uses.
+fn onward_with_key(args: &[&str], database_url: &str, stdin: Option<&str>) -> std::process::Output {
+    onward_with(
+        args,
+        database_url,
+        stdin,
+        &[("ONWARD_DATA_KEY", TEST_DATA_KEY)],
+    )
+}
+
+fn onward_with(
+    args: &[&str],
+    database_url: &str,
+    stdin: Option<&str>,
+    vars: &[(&str, &str)],
+) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_onward"))
         .args(args)
         .env("DATABASE_URL", database_url)
         .env("ONWARD_CONFIG", "/nonexistent")
+        .envs(vars.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -482,4 +502,117 @@ async fn with_the_demo_and_no_smtp_a_sweep_writes_the_due_reminders_as_eml_files
     let bad = run_job(&app.database_url, &outbox.0, "nonsense");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("reminder-sweep"));
+}
+
+#[actix_web::test]
+async fn seeding_fills_an_empty_database_that_verifies_and_that_a_coordinator_can_use() {
+    let app = spawn_app().await;
+    // Without a data key the sealed notes could never be read: refused, nothing written.
+    let out = onward(&["seed", "--participants", "30"], &app.database_url, None);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ONWARD_DATA_KEY is not set"), "{stderr}");
+
+    let out = onward_with_key(
+        &[
+            "seed",
+            "--participants",
+            "60",
+            "--milestones",
+            "4",
+            "--password-stdin",
+        ],
+        &app.database_url,
+        Some("seeded password 2026\n"),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("coordinator1@staff.example.org"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Seeded 60 participants × 4 milestones in"),
+        "{stdout}"
+    );
+    let shown = |table: &str| -> i64 {
+        stdout
+            .lines()
+            .find_map(|l| {
+                let mut words = l.split_whitespace();
+                (words.next() == Some(table)).then(|| words.next()?.parse().ok())?
+            })
+            .unwrap_or(-1)
+    };
+    {
+        let mut conn = app.conn();
+        for (table, expected) in [
+            ("participants", Some(60)),
+            ("exit_plans", Some(60)),
+            ("milestones", Some(240)),
+            ("exit_plan_pathways", Some(480)),
+            ("sites", Some(3)),
+            ("cohorts", None),
+            ("cohort_sessions", None),
+            ("enrolments", None),
+            ("attendance", None),
+            ("progress_notes", None),
+            ("notifications", None),
+            ("audit_events", None),
+        ] {
+            let n = onward::seed::count(&mut conn, table).unwrap();
+            assert!(n > 0, "{table} is empty");
+            assert_eq!(shown(table), n, "{table} as printed");
+            if let Some(expected) = expected {
+                assert_eq!(n, expected, "{table}");
+            }
+        }
+        // Every user role is there.
+        use diesel::prelude::*;
+        use onward::db::schema::users;
+        let mut roles: Vec<String> = users::table
+            .select(users::role)
+            .distinct()
+            .load(&mut *conn)
+            .unwrap();
+        roles.sort();
+        assert_eq!(
+            roles,
+            [
+                "admin",
+                "agency_user",
+                "auditor",
+                "coordinator",
+                "mentor",
+                "probation_officer"
+            ]
+        );
+    }
+
+    let out = onward(&["audit", "verify"], &app.database_url, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("audit trail intact"));
+
+    // The Bishkek coordinator signs in with the seeded password and sees Bishkek's people only.
+    let (client, resp) = app
+        .login("coordinator1@staff.example.org", "seeded password 2026")
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let list = page(&client, app.url("/participants?q=2026")).await;
+    assert!(list.contains("KG-2026-000003"), "{list}");
+    assert!(!list.contains("PT-2026-000001"), "{list}");
+
+    // A second run refuses: the database holds participants now.
+    let out = onward_with_key(&["seed", "--participants", "10"], &app.database_url, None);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("already holds 60 participants"), "{stderr}");
 }
