@@ -342,7 +342,14 @@ fn deliver_in_parallel(
         .min(ctx.pool.max_size().saturating_sub(2))
         .saturating_sub(1);
     let deliver = |conn: &mut DbConnection| {
-        crate::outbox::deliver_due(conn, &ctx.mailer, &ctx.instance, now.naive_utc(), 20)
+        crate::outbox::deliver_due_with(
+            conn,
+            Some(&ctx.pool),
+            &ctx.mailer,
+            &ctx.instance,
+            now.naive_utc(),
+            20,
+        )
     };
     let results: Vec<Result<crate::outbox::DeliveryCounts, DbError>> = std::thread::scope(|s| {
         let helpers: Vec<_> = (0..extra)
