@@ -32,7 +32,7 @@ mapfile -t ids < <(curl -fs -H "Authorization: Bearer $token" "$base/api/v1/part
     python3 -c 'import json,sys; d=json.load(sys.stdin); print("\n".join(str(p["id"]) for p in d["items"][:10]))')
 ((${#ids[@]} > 0)) || { echo "the coordinator sees no participants" >&2; exit 1; }
 
-paths=(/ /participants "/participants?q=a" /cohorts /caseload /milestones /handovers)
+paths=(/ /participants "/participants?q=a" /cohorts /programmes /milestones /handovers)
 api=(/api/v1/participants "/api/v1/participants?q=a" /api/v1/cohorts /api/v1/alerts)
 for id in "${ids[@]}"; do
     paths+=("/participants/$id" "/participants/$id/exit-plan")

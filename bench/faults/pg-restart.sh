@@ -58,17 +58,18 @@ stop_at=$(date +%s.%N)
 log "stopping PostgreSQL"
 pg_stop
 sleep "$OUTAGE_SECONDS"
+start_at=$(date +%s.%N)
 pg_start
 up_at=$(date +%s.%N)
 log "PostgreSQL started again"
 wait "$probe"
 
-# Requests that began while the database was down (and the seconds after it came back, while
-# the pools reconnect) against the rest.
+# Requests that began while the database was down (from the stop command until the start
+# command) against those from 5 s after it was back.
 read -r during during_503 during_5xx_other slowest_during after after_bad slowest errors_socket < <(
-    awk -F, -v s="$stop_at" -v u="$up_at" '
+    awk -F, -v s="$stop_at" -v b="$start_at" -v u="$up_at" '
         { late = ($1 >= u + 5) }
-        $1 >= s && $1 < u { d++; if ($4 == 503) d503++; else if ($4 >= 500) dother++; if ($5 > sd) sd = $5 }
+        $1 >= s && $1 < b { d++; if ($4 == 503) d503++; else if ($4 >= 500) dother++; if ($5 > sd) sd = $5 }
         late { a++; if ($4 < 200 || $4 >= 400) abad++ }
         $4 == 0 { sock++ }
         $5 > slow { slow = $5 }
