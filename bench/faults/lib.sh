@@ -137,6 +137,17 @@ login() {
     awk '$6 == "onward_session" { print "onward_session=" $7 }' "$jar"
 }
 
+# demo_coordinator NAME PORT: the demo printed its logins once into NAME's log; sign in as its
+# coordinator. Sets coord_email, cookie (a session's Cookie value) and token (an API token).
+demo_coordinator() {
+    local name=$1 port=$2 coord_password
+    read -r coord_email coord_password < <(awk '$1 == "coordinator" { print $2, $3; exit }' "$WORK/$name.log")
+    PASSWORD=$coord_password
+    cookie=$(login "$port" "$coord_email")
+    [[ -n $cookie ]] || { echo "could not sign in as $coord_email" >&2; return 1; }
+    token=$("$BIN" token create --email "$coord_email")
+}
+
 # sql "STATEMENT": run against $DATABASE_URL (sqlite3 or psql), unaligned output.
 sql() {
     case $DATABASE_URL in

@@ -20,12 +20,7 @@ port=$(free_port)
 start_instance web "$port" --demo
 base="http://127.0.0.1:$port"
 
-# The demo prints its logins once: take the coordinator's.
-read -r coord_email coord_password < <(awk '$1 == "coordinator" { print $2, $3; exit }' "$WORK/web.log")
-PASSWORD=$coord_password
-cookie=$(login "$port" "$coord_email")
-[[ -n $cookie ]] || { echo "could not sign in as $coord_email" >&2; exit 1; }
-token=$("$BIN" token create --email "$coord_email")
+demo_coordinator web "$port"
 
 # Participants the coordinator may see, for the detail pages.
 mapfile -t ids < <(curl -fs -H "Authorization: Bearer $token" "$base/api/v1/participants?per_page=20" |

@@ -40,11 +40,7 @@ port_a=$(free_port)
 port_b=$(free_port)
 start_instance a "$port_a" --demo
 start_instance b "$port_b"
-read -r coord_email coord_password < <(awk '$1 == "coordinator" { print $2, $3; exit }' "$WORK/a.log")
-PASSWORD=$coord_password
-cookie=$(login "$port_a" "$coord_email")
-[[ -n $cookie ]] || { echo "could not sign in as $coord_email" >&2; exit 1; }
-token=$("$BIN" token create --email "$coord_email")
+demo_coordinator a "$port_a"
 queue_emails "$EMAILS" "$RUN_SECONDS"
 
 log "requests on both instances for ${RUN_SECONDS}s; PostgreSQL stops at ${OUTAGE_AT}s for ${OUTAGE_SECONDS}s"

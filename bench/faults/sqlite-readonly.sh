@@ -34,11 +34,7 @@ base_env "sqlite://$db"
 port=$(free_port)
 start_instance web "$port" --demo
 base="http://127.0.0.1:$port"
-read -r coord_email coord_password < <(awk '$1 == "coordinator" { print $2, $3; exit }' "$WORK/web.log")
-PASSWORD=$coord_password
-cookie=$(login "$port" "$coord_email")
-[[ -n $cookie ]] || { echo "could not sign in as $coord_email" >&2; exit 1; }
-token=$("$BIN" token create --email "$coord_email")
+demo_coordinator web "$port"
 site_id=$(sql "SELECT site_id FROM users WHERE email = '$coord_email'")
 
 # What the 503 says, in English or (the demo coordinator's language) Russian.
