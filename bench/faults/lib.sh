@@ -75,13 +75,14 @@ stop_sink() {
     wait "$SINK_PID" 2>/dev/null || true
 }
 
-# A fresh PostgreSQL database, dropped on exit; prints its URL.
+# A fresh PostgreSQL database, dropped on exit; sets PG_URL. (Not called in $(...): the clean-up
+# must be registered in this shell.)
 pg_database() {
     local name
     name="onward_faults_${SCENARIO//-/_}_$(date +%s)_$RANDOM"
     psql "$PG_ADMIN_URL" -qAt -c "CREATE DATABASE $name" >/dev/null
     cleanup "psql '$PG_ADMIN_URL' -qAt -c 'DROP DATABASE IF EXISTS $name WITH (FORCE)'"
-    echo "${PG_ADMIN_URL%%/postgres\?*}/$name?sslmode=disable"
+    PG_URL="${PG_ADMIN_URL%%/postgres\?*}/$name?sslmode=disable"
 }
 
 # Environment every instance and CLI command of a scenario shares; callers add their own.

@@ -14,7 +14,7 @@ THREADS=${THREADS:-2}
 BACKEND=${BACKEND:-sqlite}
 
 build
-if [[ $BACKEND == postgres ]]; then url=$(pg_database); else url="sqlite://$WORK/onward.db"; fi
+if [[ $BACKEND == postgres ]]; then pg_database; url=$PG_URL; else url="sqlite://$WORK/onward.db"; fi
 base_env "$url"
 port=$(free_port)
 start_instance web "$port" --demo

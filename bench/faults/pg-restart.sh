@@ -24,7 +24,8 @@ pg_start() { pg_ctlcluster --skip-systemctl-redirect "$CLUSTER_VERSION" main sta
 pg_stop() { pg_ctlcluster --skip-systemctl-redirect "$CLUSTER_VERSION" main stop; }
 
 build
-url=$(pg_database)
+pg_database
+url=$PG_URL
 # Registered after the database's drop, so it runs before it: PostgreSQL is always started again.
 cleanup "pg_ctlcluster --skip-systemctl-redirect $CLUSTER_VERSION main status || pg_ctlcluster --skip-systemctl-redirect $CLUSTER_VERSION main start"
 base_env "$url"

@@ -17,7 +17,7 @@ SINK_DELAY=${SINK_DELAY:-0.2}
 BACKEND=${BACKEND:-sqlite}
 
 build
-if [[ $BACKEND == postgres ]]; then url=$(pg_database); else url="sqlite://$WORK/onward.db"; fi
+if [[ $BACKEND == postgres ]]; then pg_database; url=$PG_URL; else url="sqlite://$WORK/onward.db"; fi
 base_env "$url"
 export ONWARD_JOBS_DISABLED=reminder-sweep,daily-digest,absence-alerts,handovers,retention
 export ONWARD_CRON_OUTBOX_DELIVERY='*/2 * * * * *'

@@ -14,7 +14,7 @@ EMAILS=${EMAILS:-100}
 BACKEND=${BACKEND:-sqlite}
 
 build
-if [[ $BACKEND == postgres ]]; then url=$(pg_database); else url="sqlite://$WORK/onward.db"; fi
+if [[ $BACKEND == postgres ]]; then pg_database; url=$PG_URL; else url="sqlite://$WORK/onward.db"; fi
 base_env "$url"
 export ONWARD_JOBS_DISABLED=daily-digest,absence-alerts,handovers,retention
 export ONWARD_CRON_REMINDER_SWEEP='0 * * * * *'
