@@ -50,6 +50,10 @@ pub enum DbError {
     /// The database cannot be reached (pool timeout, connection refused, connection lost).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database answers but cannot store changes: its disk is full or it is read-only.
+    /// Reads still work; the write was rolled back whole.
+    #[error("database cannot store changes: {0}")]
+    NotWritable(String),
     /// A unique or foreign key constraint refused the write.
     #[error("constraint violated: {0}")]
     Constraint(String),
@@ -72,6 +76,7 @@ impl From<DieselError> for DbError {
             DieselError::DatabaseError(_, info) if is_unavailable_message(info.message()) => {
                 DbError::Unavailable(e.to_string())
             }
+            _ if is_not_writable(&e) => DbError::NotWritable(e.to_string()),
             _ => DbError::Query(e.to_string()),
         }
     }
@@ -86,6 +91,27 @@ fn is_unavailable_message(message: &str) -> bool {
         || m.contains("does not exist") && m.contains("database")
         || m.contains("unable to open database")
         || m.contains("database is locked")
+}
+
+/// Messages that mean "the data cannot be stored": SQLite's `SQLITE_FULL`, `SQLITE_READONLY` and
+/// `SQLITE_IOERR` (a write refused by the file system), PostgreSQL's `disk_full` and
+/// `read_only_sql_transaction` (a read-only replica or `default_transaction_read_only`).
+fn is_not_writable_message(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("database or disk is full")
+        || m.contains("readonly database")
+        || m.contains("disk i/o error")
+        || m.contains("no space left on device")
+        || m.contains("read-only transaction")
+}
+
+fn is_not_writable(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(_, info) => is_not_writable_message(info.message()),
+        // A commit refused by a full disk whose rollback failed too: the commit's reason counts.
+        DieselError::RollbackErrorOnCommit { commit_error, .. } => is_not_writable(commit_error),
+        _ => false,
+    }
 }
 
 impl From<r2d2::Error> for DbError {
@@ -407,6 +433,34 @@ mod tests {
         assert!(e.contains("bob:****@db"), "{e}");
         let u = DatabaseUrl::parse("postgres://bob:secret@db:5432/x").unwrap();
         assert_eq!(u.masked(), "postgres://bob:****@db:5432/x");
+    }
+
+    #[test]
+    fn a_full_or_read_only_database_is_not_writable_not_a_bug() {
+        let refused = |m: &str| {
+            DbError::from(DieselError::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new(m.to_string()),
+            ))
+        };
+        for m in [
+            "database or disk is full",
+            "attempt to write a readonly database",
+            "disk I/O error",
+            "could not extend file \"base/16384/2619\": No space left on device",
+            "cannot execute INSERT in a read-only transaction",
+        ] {
+            assert!(matches!(refused(m), DbError::NotWritable(_)), "{m}");
+        }
+        let commit = DieselError::RollbackErrorOnCommit {
+            rollback_error: Box::new(DieselError::NotInTransaction),
+            commit_error: Box::new(DieselError::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new("database or disk is full".to_string()),
+            )),
+        };
+        assert!(matches!(DbError::from(commit), DbError::NotWritable(_)));
+        assert!(matches!(refused("no such column: x"), DbError::Query(_)));
     }
 
     #[test]

@@ -342,7 +342,14 @@ fn deliver_in_parallel(
         .min(ctx.pool.max_size().saturating_sub(2))
         .saturating_sub(1);
     let deliver = |conn: &mut DbConnection| {
-        crate::outbox::deliver_due(conn, &ctx.mailer, &ctx.instance, now.naive_utc(), 20)
+        crate::outbox::deliver_due_with(
+            conn,
+            Some(&ctx.pool),
+            &ctx.mailer,
+            &ctx.instance,
+            now.naive_utc(),
+            20,
+        )
     };
     let results: Vec<Result<crate::outbox::DeliveryCounts, DbError>> = std::thread::scope(|s| {
         let helpers: Vec<_> = (0..extra)
@@ -436,12 +443,22 @@ pub async fn start(
     let scheduler = JobScheduler::new().await.map_err(|e| e.to_string())?;
     for (job, cron) in schedules {
         let ctx = ctx.clone();
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let task = Job::new_async(cron.as_str(), move |_, _| {
             let ctx = ctx.clone();
+            let running = running.clone();
             Box::pin(async move {
+                // A tick that finds this instance's previous run still going (a delivery working
+                // through a long backlog) lets it be: stacked runs would take every database
+                // connection from the web requests and put more emails in flight at once.
+                if running.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                    tracing::debug!(job = job.as_str(), "previous run still going");
+                    return;
+                }
                 let now = Utc::now();
                 let slot = slot_of(now);
                 let result = tokio::task::spawn_blocking(move || run(&ctx, job, &slot, now)).await;
+                running.store(false, std::sync::atomic::Ordering::Release);
                 match result {
                     Ok(Ok(Outcome::Succeeded(counts))) => {
                         tracing::debug!(job = job.as_str(), %counts, "job ran")

@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::{exit_plans, milestones, notifications};
-use crate::db::{DbConnection, DbError};
+use crate::db::{DbConnection, DbError, DbPool};
 use crate::exit_plans::model::OPEN_STATUSES;
 use crate::mail::{DigestLine, EmailContext, Mailer, Outgoing, Rendered};
 
@@ -266,6 +266,10 @@ fn due_candidates(
 /// Take row `id` for `owner` until `now + LEASE`, if it is still due and unleased. Only one
 /// claimer's conditional update changes the row: on PostgreSQL a concurrent claimer waits for
 /// the row lock, re-reads it and finds the lease taken.
+///
+/// "Still due" matters: another worker may have tried the row and put it back for a later
+/// attempt since this one listed it; without the check every worker would try it again at once
+/// and a short SMTP outage would use up all the attempts.
 fn claim_one(
     conn: &mut DbConnection,
     owner: &str,
@@ -276,6 +280,7 @@ fn claim_one(
         notifications::table
             .filter(notifications::id.eq(id))
             .filter(notifications::status.eq("pending"))
+            .filter(notifications::next_attempt_at.le(now))
             .filter(
                 notifications::lease_until
                     .is_null()
@@ -334,6 +339,20 @@ pub fn deliver_due(
     now: NaiveDateTime,
     batch: i64,
 ) -> Result<DeliveryCounts, DbError> {
+    deliver_due_with(conn, None, mailer, instance, now, batch)
+}
+
+/// [`deliver_due`], able to note an email sent even when the database went away just after the
+/// SMTP server took it: the `sent` mark is then written through new connections from `pool`
+/// while the lease still holds (else, once the lease ran out, the email would be sent again).
+pub fn deliver_due_with(
+    conn: &mut DbConnection,
+    pool: Option<&DbPool>,
+    mailer: &Mailer,
+    instance: &str,
+    now: NaiveDateTime,
+    batch: i64,
+) -> Result<DeliveryCounts, DbError> {
     // Each run claims under a token of its own, so two overlapping runs of one instance never
     // share a lease; and each row is claimed just before it is sent, so a lease never runs out
     // while the row waits its turn behind slow sends.
@@ -351,7 +370,7 @@ pub fn deliver_due(
         for id in candidates {
             if claim_one(conn, &owner, id, clock())? {
                 progressed = true;
-                deliver_claimed(conn, mailer, &owner, id, clock(), &mut counts)?;
+                deliver_claimed(conn, pool, mailer, &owner, id, clock(), &mut counts)?;
             }
         }
         if !progressed {
@@ -361,8 +380,10 @@ pub fn deliver_due(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn deliver_claimed(
     conn: &mut DbConnection,
+    pool: Option<&DbPool>,
     mailer: &Mailer,
     instance: &str,
     id: i64,
@@ -387,6 +408,8 @@ fn deliver_claimed(
     let Some(row) = row else {
         return Ok(());
     };
+    // The row was claimed just now: its lease runs out `LEASE` after this.
+    let claimed_at = std::time::Instant::now();
     let mine = notifications::table
         .filter(notifications::id.eq(row.id))
         .filter(notifications::lease_owner.eq(instance));
@@ -401,16 +424,39 @@ fn deliver_claimed(
     let attempts = row.attempts + 1;
     match result {
         Ok(()) => {
-            diesel::update(mine)
-                .set((
+            let mark_sent = |conn: &mut DbConnection| {
+                let update = diesel::update(mine).set((
                     notifications::status.eq("sent"),
                     notifications::attempts.eq(attempts),
                     notifications::sent_at.eq(Some(crate::db::now().max(now))),
                     notifications::lease_owner.eq(None::<String>),
                     notifications::lease_until.eq(None::<NaiveDateTime>),
                     notifications::last_error.eq(None::<String>),
-                ))
-                .execute(conn)?;
+                ));
+                // An instance killed between the server's 250 and this commit sends the email
+                // again. On PostgreSQL the commit need not wait for the disk flush, which
+                // shrinks that window to a round trip; PostgreSQL itself crashing within the
+                // next fraction of a second could lose the mark, which also means a double,
+                // never a loss. (SQLite in WAL mode with synchronous=NORMAL does not flush at
+                // commit anyway.)
+                if matches!(conn, DbConnection::Pg(_)) {
+                    conn.transaction(|c| {
+                        diesel::sql_query("SET LOCAL synchronous_commit = off").execute(c)?;
+                        update.execute(c)
+                    })
+                } else {
+                    update.execute(conn)
+                }
+                .map_err(DbError::from)
+            };
+            match (mark_sent(conn), pool) {
+                (Ok(_), _) => {}
+                (Err(e), Some(pool)) if e.is_unavailable() => {
+                    tracing::warn!(notification = row.id, error = %e, "email sent but not noted: noting it again");
+                    note_when_back(pool, claimed_at, e, mark_sent)?;
+                }
+                (Err(e), _) => return Err(e),
+            }
             counts.sent += 1;
         }
         Err(e) => {
@@ -434,6 +480,30 @@ fn deliver_claimed(
         }
     }
     Ok(())
+}
+
+/// Write `mark` through new connections from `pool` until it works or the lease nearly ran out
+/// (after which another instance may take the row over: then `first_error` is returned).
+fn note_when_back(
+    pool: &DbPool,
+    claimed_at: std::time::Instant,
+    first_error: DbError,
+    mark: impl Fn(&mut DbConnection) -> Result<usize, DbError>,
+) -> Result<(), DbError> {
+    let deadline = claimed_at + (LEASE - Duration::seconds(15)).to_std().unwrap_or_default();
+    while std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let noted = pool
+            .get()
+            .map_err(DbError::from)
+            .and_then(|mut c| mark(&mut c));
+        match noted {
+            Ok(_) => return Ok(()),
+            Err(e) if e.is_unavailable() => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(first_error)
 }
 
 fn one_line(s: &str) -> String {

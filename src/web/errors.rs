@@ -136,6 +136,16 @@ impl Problem {
             t(&DEFAULT_LANG, "problem-unavailable-detail"),
         )
     }
+    /// The database cannot store changes (disk full, read-only): 503, nothing was saved.
+    pub fn not_saved() -> Self {
+        let mut p = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "problem-not-saved",
+            t(&DEFAULT_LANG, "problem-not-saved-detail"),
+        );
+        p.retry_after = Some(60);
+        p
+    }
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -162,12 +172,19 @@ impl Problem {
 
 impl From<DbError> for Problem {
     fn from(e: DbError) -> Self {
-        if e.is_unavailable() {
-            tracing::warn!(error = %e, "database unavailable");
-            Problem::unavailable()
-        } else {
-            tracing::error!(error = %e, "database error");
-            Problem::internal()
+        match e {
+            DbError::Unavailable(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                Problem::unavailable()
+            }
+            DbError::NotWritable(_) => {
+                tracing::error!(error = %e, "database cannot store changes");
+                Problem::not_saved()
+            }
+            DbError::Constraint(_) | DbError::Query(_) => {
+                tracing::error!(error = %e, "database error");
+                Problem::internal()
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ mod caseload;
 mod cli;
 mod delivery;
 mod delivery_pages;
+mod faults;
 mod handovers;
 mod helpers;
 mod homes;

@@ -94,11 +94,15 @@ mod base64_lite {
     }
 }
 
+/// Something to do when a message has arrived, before the server answers 250.
+type Hook = Arc<dyn Fn() + Send + Sync>;
+
 #[derive(Clone)]
 pub struct SmtpSink {
     pub port: u16,
     received: Arc<Mutex<Vec<Received>>>,
     mode: Arc<Mutex<Mode>>,
+    before_accepting: Arc<Mutex<Option<Hook>>>,
 }
 
 impl SmtpSink {
@@ -109,6 +113,7 @@ impl SmtpSink {
             port,
             received: Arc::default(),
             mode: Arc::new(Mutex::new(Mode::Accept)),
+            before_accepting: Arc::default(),
         };
         let s = sink.clone();
         std::thread::spawn(move || {
@@ -128,6 +133,11 @@ impl SmtpSink {
 
     pub fn set_mode(&self, mode: Mode) {
         *self.mode.lock().unwrap() = mode;
+    }
+
+    /// Run `hook` once, when the next message has arrived and before it is answered 250.
+    pub fn before_accepting_next(&self, hook: impl Fn() + Send + Sync + 'static) {
+        *self.before_accepting.lock().unwrap() = Some(Arc::new(hook));
     }
 
     pub fn messages(&self) -> Vec<Received> {
@@ -185,6 +195,10 @@ impl SmtpSink {
                     to: std::mem::take(&mut to),
                     data,
                 });
+                let hook = self.before_accepting.lock().unwrap().take();
+                if let Some(hook) = hook {
+                    hook();
+                }
                 out.write_all(b"250 OK queued\r\n")?;
             } else if upper == "RSET" || upper == "NOOP" {
                 out.write_all(b"250 OK\r\n")?;
