@@ -434,20 +434,9 @@ fn deliver_claimed(
                     notifications::last_error.eq(None::<String>),
                 ));
                 // An instance killed between the server's 250 and this commit sends the email
-                // again. On PostgreSQL the commit need not wait for the disk flush, which
-                // shrinks that window to a round trip; PostgreSQL itself crashing within the
-                // next fraction of a second could lose the mark, which also means a double,
-                // never a loss. (SQLite in WAL mode with synchronous=NORMAL does not flush at
-                // commit anyway.)
-                if matches!(conn, DbConnection::Pg(_)) {
-                    conn.transaction(|c| {
-                        diesel::sql_query("SET LOCAL synchronous_commit = off").execute(c)?;
-                        update.execute(c)
-                    })
-                } else {
-                    update.execute(conn)
-                }
-                .map_err(DbError::from)
+                // again (with the same Message-ID): SMTP gives no exactly-once. RELIABILITY.md
+                // measures how often.
+                update.execute(conn).map_err(DbError::from)
             };
             match (mark_sent(conn), pool) {
                 (Ok(_), _) => {}
