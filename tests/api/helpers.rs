@@ -208,6 +208,18 @@ impl TestApp {
         }
     }
 
+    /// The OpenAPI document the server publishes (`/api/openapi.json`).
+    pub async fn openapi(&self) -> serde_json::Value {
+        reqwest::Client::new()
+            .get(self.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, user: &TestUser, path: &str) -> Response {
         Client::new()
             .get(self.url(path))

@@ -124,14 +124,7 @@ async fn metrics_count_requests_by_route_and_status() {
 #[actix_web::test]
 async fn openapi_lists_every_api_route_and_swagger_ui_is_served() {
     let app = spawn_app().await;
-    let spec: Value = Client::new()
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.openapi().await;
     let expected = [
         ("/api/v1/participants", "get"),
         ("/api/v1/participants", "post"),
@@ -292,14 +285,7 @@ async fn an_api_path_asked_with_a_method_it_does_not_take_answers_405_with_allow
 #[actix_web::test]
 async fn every_operation_documents_the_problems_it_can_answer() {
     let app = spawn_app().await;
-    let spec: Value = Client::new()
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.openapi().await;
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
