@@ -326,8 +326,15 @@ pub fn text_of(html: &str, css: &str) -> Option<String> {
     })
 }
 
-/// A valid participant body at `site_id`.
+/// The release date every [`participant_body`] carries: two years from today, so it is never
+/// "within 12 weeks" whatever day the suite runs.
+pub fn far_release() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive() + chrono::Duration::days(730)
+}
+
+/// A valid participant body at `site_id` (custody dates derived from today).
 pub fn participant_body(case_reference: &str, site_id: i64) -> Value {
+    let release = far_release();
     json!({
         "case_reference": case_reference,
         "given_name": "Azamat",
@@ -336,9 +343,9 @@ pub fn participant_body(case_reference: &str, site_id: i64) -> Value {
         "site_id": site_id,
         "status": "in_custody",
         "sentence_start": "2022-01-10",
-        "earliest_release_date": "2027-03-01",
-        "parole_eligibility_date": "2026-09-01",
-        "licence_end_date": "2029-03-01",
+        "earliest_release_date": release.to_string(),
+        "parole_eligibility_date": (release - chrono::Duration::days(181)).to_string(),
+        "licence_end_date": (release + chrono::Duration::days(730)).to_string(),
     })
 }
 
@@ -409,4 +416,24 @@ pub fn audited_writes(app: &TestApp) -> i64 {
         q = q.filter(audit_events::action.not_like(pattern));
     }
     q.count().get_result(&mut *app.conn()).unwrap()
+}
+
+/// Who (user ids) has `action` on participant `id`'s audit trail, as an auditor finds it.
+pub async fn reads(app: &TestApp, id: i64, action: &str) -> Vec<i64> {
+    let auditor = app.user(Role::Auditor, None);
+    let found: Value = app
+        .get(
+            &auditor,
+            &format!("/api/v1/audit-events?participant_id={id}&action={action}&per_page=100"),
+        )
+        .await
+        .json()
+        .await
+        .expect("audit events");
+    found["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{found}"))
+        .iter()
+        .filter_map(|e| e["actor_user_id"].as_i64())
+        .collect()
 }
