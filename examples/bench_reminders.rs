@@ -636,7 +636,8 @@ fn breakdown(
             })
             .collect();
         let t = Instant::now();
-        let written = onward::outbox::enqueue(conn, &rows).map_err(err)?;
+        let written = onward::outbox::enqueue(conn, &rows, &onward::participants::access::Gate)
+            .map_err(err)?;
         report.put(
             "part_enqueue_us_per_row",
             format!(
@@ -769,7 +770,15 @@ fn deliver(
         let before = sink.received.load(Ordering::SeqCst);
         let at = (args.now + Days::minutes(1)).naive_utc();
         let t = Instant::now();
-        let counts = onward::outbox::deliver_due(conn, &mailer, "bench", at, 50).map_err(err)?;
+        let counts = onward::outbox::deliver_due(
+            conn,
+            &mailer,
+            &onward::participants::access::Gate,
+            "bench",
+            at,
+            50,
+        )
+        .map_err(err)?;
         let elapsed = t.elapsed();
         let received = sink.received.load(Ordering::SeqCst) - before;
         report.put(&format!("delivery_{label}_due"), due);

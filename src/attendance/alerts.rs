@@ -238,8 +238,8 @@ pub fn acknowledge(
     })
 }
 
-/// participant, case reference, site, probation officer, cohort name, streak, restricted.
-type AlertFacts = (i64, String, i64, Option<i64>, String, i32, bool);
+/// participant, case reference, site, probation officer, cohort name, streak.
+type AlertFacts = (i64, String, i64, Option<i64>, String, i32);
 
 /// Queue one email per new alert to each of the site's coordinators and the participant's
 /// probation officer (unless they opted out of absence alerts), and mark the alert notified in
@@ -266,20 +266,12 @@ pub fn notify(
                     participants::probation_officer_id,
                     cohorts::name,
                     absence_alerts::streak,
-                    participants::restricted,
                 ))
                 .first(conn)
                 .optional()?;
-            let Some((participant_id, case_reference, site_id, po, cohort, streak, restricted)) =
-                row
-            else {
+            let Some((participant_id, case_reference, site_id, po, cohort, streak)) = row else {
                 return Ok(0);
             };
-            // A restricted person's alert goes to named staff only.
-            let named: Vec<i64> = crate::db::schema::participant_access::table
-                .filter(crate::db::schema::participant_access::participant_id.eq(participant_id))
-                .select(crate::db::schema::participant_access::user_id)
-                .load(conn)?;
             let opted_out: Vec<i64> = email_opt_outs::table
                 .filter(email_opt_outs::kind.eq("absence_alerts"))
                 .select(email_opt_outs::user_id)
@@ -306,7 +298,9 @@ pub fn notify(
                 .unwrap_or_default();
             let mut rows = Vec::new();
             for (user_id, email, name, language) in recipients {
-                if opted_out.contains(&user_id) || (restricted && !named.contains(&user_id)) {
+                // Who may learn about the person (a restricted one: named staff only) is the
+                // access gate's decision, taken when the rows are queued.
+                if opted_out.contains(&user_id) {
                     continue;
                 }
                 let ctx = crate::mail::EmailContext {
@@ -337,7 +331,7 @@ pub fn notify(
                     &settings.public_url,
                 ));
             }
-            let n = crate::outbox::enqueue(conn, &rows)?;
+            let n = crate::outbox::enqueue(conn, &rows, &participant_access::Gate)?;
             diesel::update(absence_alerts::table.find(alert_id))
                 .set(absence_alerts::notified_at.eq(Some(now_at.naive_utc())))
                 .execute(conn)?;

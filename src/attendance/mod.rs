@@ -125,8 +125,8 @@ pub struct RegisterInput {
 }
 
 type Mark = (String, Option<i32>, Option<String>);
-/// Participant id, case reference, given name, family name, restricted.
-type Expected = (i64, String, String, String, bool);
+/// Participant id, case reference, given name, family name.
+type Expected = (i64, String, String, String);
 
 /// Participants expected at a session: attending the cohort now, or marked already.
 fn expected(conn: &mut DbConnection, session: &SessionRow) -> Result<Vec<Expected>, DbError> {
@@ -151,7 +151,6 @@ fn expected(conn: &mut DbConnection, session: &SessionRow) -> Result<Vec<Expecte
             participants::case_reference,
             participants::given_name,
             participants::family_name,
-            participants::restricted,
         ))
         .load(conn)?;
     Ok(rows)
@@ -183,13 +182,8 @@ pub fn register(
     let on_register = expected(conn, &session)?;
     // Only the people on this register: never the actor's whole population.
     let ids: Vec<i64> = on_register.iter().map(|r| r.0).collect();
-    let visible: HashSet<i64> = participant_access::visible_to(actor)
-        .filter(participants::id.eq_any(ids))
-        .select(participants::id)
-        .load::<i64>(conn)
-        .map_err(DbError::from)?
-        .into_iter()
-        .collect();
+    let visible: HashSet<i64> = participant_access::visible_among(conn, actor, &ids)?;
+    let closed: HashSet<i64> = participant_access::closed_to(conn, actor.id.0, &ids)?;
     // Those who take the register see everyone on it (restricted people by case reference only);
     // anyone else sees only the participants they may see anyway.
     let takes = access::may_take_register(
@@ -203,12 +197,12 @@ pub fn register(
     let lines = on_register
         .into_iter()
         .filter(|(id, ..)| takes || visible.contains(id))
-        .map(|(id, reference, given, family, restricted)| {
+        .map(|(id, reference, given, family)| {
             let mark = marks.get(&id);
             RegisterLine {
                 participant_id: id,
                 case_reference: reference,
-                name: (!restricted || visible.contains(&id)).then(|| format!("{family}, {given}")),
+                name: (!closed.contains(&id)).then(|| format!("{family}, {given}")),
                 mark: mark.map(|m| m.0.clone()),
                 late_minutes: mark.and_then(|m| m.1),
                 reason: mark.and_then(|m| m.2.clone()),

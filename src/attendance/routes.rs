@@ -68,8 +68,10 @@ pub struct AlertQuery {
 async fn list_alerts(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
+    meta: RequestMeta,
     query: web::Query<AlertQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let who = Who::actor(&actor, &meta);
     let participant = match query
         .participant_id
         .as_deref()
@@ -84,7 +86,15 @@ async fn list_alerts(
         })?),
     };
     let list = state
-        .db(move |conn| -> Result<_, DbError> { alerts::open_for(conn, &actor, participant) })
+        .db(move |conn| -> Result<_, DbError> {
+            let list = alerts::open_for(conn, &actor, participant)?;
+            // Each alert names a case reference: its reading is on that person's trail.
+            let mut people: Vec<i64> = list.iter().map(|a| a.participant_id).collect();
+            people.sort_unstable();
+            people.dedup();
+            crate::audit::record_reads(conn, &who, "alert.list", "alert", "list", &people)?;
+            Ok(list)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(list))
 }

@@ -261,6 +261,7 @@ pub fn register_csv(
         Option<i32>,
         Option<String>,
         chrono::NaiveDateTime,
+        i64,
     );
     let rows: Vec<Line> = attendance::table
         .inner_join(cohort_sessions::table)
@@ -279,6 +280,7 @@ pub fn register_csv(
             attendance::late_minutes,
             attendance::not_held_reason,
             attendance::recorded_at,
+            participants::id,
         ))
         .load(conn)
         .map_err(DbError::from)?;
@@ -288,14 +290,10 @@ pub fn register_csv(
         if access::may_take_register(conn, actor, cohort.site_id, cohort.id, None)? {
             rows
         } else {
-            let refs: Vec<String> = rows.iter().map(|r| r.3.clone()).collect();
-            let visible: Vec<String> = crate::participants::access::visible_to(actor)
-                .filter(participants::case_reference.eq_any(refs))
-                .select(participants::case_reference)
-                .load(conn)
-                .map_err(DbError::from)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.8).collect();
+            let visible = crate::participants::access::visible_among(conn, actor, &ids)?;
             rows.into_iter()
-                .filter(|r| visible.contains(&r.3))
+                .filter(|r| visible.contains(&r.8))
                 .collect()
         };
     let mut out = csv::Writer::from_writer(Vec::new());
@@ -316,7 +314,7 @@ pub fn register_csv(
     ];
     out.write_record(header)
         .map_err(|e| DbError::Query(e.to_string()))?;
-    for (id, start, status, reference, mark, late, reason, recorded) in &rows {
+    for (id, start, status, reference, mark, late, reason, recorded, _) in &rows {
         out.write_record([
             id.to_string(),
             local(*start),
@@ -342,6 +340,18 @@ pub fn register_csv(
             participant_id: None,
             detail: Some(serde_json::json!({ "rows": rows.len() })),
         },
+    )?;
+    // Every person in the file has its export on their own trail.
+    let mut people: Vec<i64> = rows.iter().map(|r| r.8).collect();
+    people.sort_unstable();
+    people.dedup();
+    audit::record_reads(
+        conn,
+        who,
+        "register.export",
+        "cohort",
+        &cohort.id.to_string(),
+        &people,
     )?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

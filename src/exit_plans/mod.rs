@@ -15,8 +15,8 @@ use crate::agencies::{self, Agency};
 use crate::audit::{self, Event, Who};
 use crate::auth::{Actor, Role};
 use crate::db::schema::{
-    agencies as agencies_t, exit_plan_pathways, exit_plans, milestones, participant_access,
-    participant_mentors, participants, plan_template_milestones, plan_templates, sharing_bases,
+    agencies as agencies_t, exit_plan_pathways, exit_plans, milestones, participant_mentors,
+    participants, plan_template_milestones, plan_templates, sharing_bases,
 };
 use crate::db::{self, now, DbConnection, DbError};
 use crate::participants::access as participant_scope;
@@ -541,25 +541,14 @@ pub fn milestone_access(
             .find(m.plan_id)
             .select(exit_plans::status.eq("active"))
             .first(conn)?;
-        let restricted: bool = participants::table
-            .find(m.participant_id)
-            .select(participants::restricted)
-            .first(conn)?;
-        let named = restricted && {
-            let n: i64 = participant_access::table
-                .filter(participant_access::participant_id.eq(m.participant_id))
-                .filter(participant_access::user_id.eq(actor.id.0))
-                .count()
-                .get_result(conn)?;
-            n > 0
-        };
+        let open = participant_scope::open_to_user(conn, actor.id.0, m.participant_id)?;
         let basis = agencies::has_valid_basis(
             conn,
             m.participant_id,
             agency,
             crate::web::time::today_utc(),
         )?;
-        let allowed = agency_ok && plan_active && (!restricted || named) && basis;
+        let allowed = agency_ok && plan_active && open && basis;
         return Ok(if allowed {
             MilestoneAccess::Progress
         } else {
@@ -796,15 +785,7 @@ pub fn list_milestones(
                 ),
         };
         // Restricted people: named staff only, whatever the role.
-        q = q.filter(
-            participants::restricted
-                .eq(false)
-                .or(participants::id.eq_any(
-                    participant_access::table
-                        .filter(participant_access::user_id.eq(me))
-                        .select(participant_access::participant_id),
-                )),
-        );
+        q = q.filter(participant_scope::open_to(me));
         let text = filter.q.trim();
         if !text.is_empty() {
             let pattern = db::like_pattern(&text.to_lowercase());

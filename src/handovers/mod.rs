@@ -28,9 +28,7 @@ use serde_json::Value;
 use crate::audit::{self, Event, Who};
 use crate::auth::{Actor, Role};
 use crate::crypto::Keyring;
-use crate::db::schema::{
-    handovers, participant_access, participant_mentors, participants, sites, users,
-};
+use crate::db::schema::{handovers, participant_mentors, participants, sites, users};
 use crate::db::{self, now, DbConnection, DbError};
 use crate::web::errors::{FieldErrors, Problem};
 use crate::web::paging::Page;
@@ -320,15 +318,7 @@ pub fn list(
             Role::ProbationOfficer => q.filter(participants::probation_officer_id.eq(me)),
             _ => q.filter(participants::id.lt(0)),
         };
-        q = q.filter(
-            participants::restricted
-                .eq(false)
-                .or(participants::id.eq_any(
-                    participant_access::table
-                        .filter(participant_access::user_id.eq(me))
-                        .select(participant_access::participant_id),
-                )),
-        );
+        q = q.filter(crate::participants::access::open_to(me));
         if !filter.q.trim().is_empty() {
             let like = db::like_pattern(&filter.q.trim().to_lowercase());
             q = q.filter(participants::search_text.like(like).escape('\\'));
@@ -595,13 +585,9 @@ pub fn send_now(
 
 /// The staff who may be invited to the case's handover meeting.
 pub fn team(conn: &mut DbConnection, participant_id: i64) -> Result<Vec<TeamMember>, DbError> {
-    let (site, officer, restricted): (i64, Option<i64>, bool) = participants::table
+    let (site, officer): (i64, Option<i64>) = participants::table
         .find(participant_id)
-        .select((
-            participants::site_id,
-            participants::probation_officer_id,
-            participants::restricted,
-        ))
+        .select((participants::site_id, participants::probation_officer_id))
         .first(conn)?;
     let mentors = participant_mentors::table
         .filter(participant_mentors::participant_id.eq(participant_id))
@@ -618,14 +604,10 @@ pub fn team(conn: &mut DbConnection, participant_id: i64) -> Result<Vec<TeamMemb
         .select((users::id, users::display_name, users::role))
         .load(conn)?;
     members.dedup_by_key(|m| m.id);
-    if restricted {
-        // A restricted participant's case is for the staff named on them only.
-        let named: Vec<i64> = participant_access::table
-            .filter(participant_access::participant_id.eq(participant_id))
-            .select(participant_access::user_id)
-            .load(conn)?;
-        members.retain(|m| named.contains(&m.id));
-    }
+    // Only those the access gate lets learn about the person (a restricted one: named staff).
+    let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
+    let allowed = crate::participants::access::who_may_learn(conn, participant_id, &ids)?;
+    members.retain(|m| allowed.contains(&m.id));
     Ok(members)
 }
 

@@ -12,8 +12,8 @@ use serde_json::{json, Map, Value};
 use crate::crypto::Keyring;
 use crate::db::schema::{
     agencies as agency_t, cohorts, enrolments, exit_plan_pathways, exit_plans, milestones,
-    participant_access, participant_mentors, participants, programmes, progress_notes,
-    risk_reviews, sharing_bases, sites, users,
+    participant_mentors, participants, programmes, progress_notes, risk_reviews, sharing_bases,
+    sites, users,
 };
 use crate::db::{DbConnection, DbError};
 use crate::exit_plans::model::OPEN_STATUSES;
@@ -299,13 +299,9 @@ fn contacts(
     participant_id: i64,
     today: NaiveDate,
 ) -> Result<Value, DbError> {
-    let (site, officer, restricted): (i64, Option<i64>, bool) = participants::table
+    let (site, officer): (i64, Option<i64>) = participants::table
         .find(participant_id)
-        .select((
-            participants::site_id,
-            participants::probation_officer_id,
-            participants::restricted,
-        ))
+        .select((participants::site_id, participants::probation_officer_id))
         .first(conn)?;
     let mut people = Vec::new();
     let mentors: Vec<(String, String)> = participant_mentors::table
@@ -316,28 +312,22 @@ fn contacts(
         .select((users::display_name, users::email))
         .load(conn)?;
     people.extend(mentors.into_iter().map(|m| ("mentor", m)));
-    let coordinators: Vec<(String, String)> = users::table
+    let coordinators: Vec<(i64, String, String)> = users::table
         .filter(users::role.eq("coordinator"))
         .filter(users::site_id.eq(site))
         .filter(users::active.eq(true))
         .order(users::display_name.asc())
-        .select((users::display_name, users::email))
+        .select((users::id, users::display_name, users::email))
         .load(conn)?;
-    // For a restricted participant, only the coordinators named on them.
-    let named: Vec<String> = if restricted {
-        participant_access::table
-            .inner_join(users::table.on(users::id.eq(participant_access::user_id)))
-            .filter(participant_access::participant_id.eq(participant_id))
-            .select(users::email)
-            .load(conn)?
-    } else {
-        Vec::new()
-    };
+    // Only the coordinators the access gate lets learn about the person (a restricted one:
+    // those named on them).
+    let ids: Vec<i64> = coordinators.iter().map(|c| c.0).collect();
+    let allowed = crate::participants::access::who_may_learn(conn, participant_id, &ids)?;
     people.extend(
         coordinators
             .into_iter()
-            .filter(|c| !restricted || named.contains(&c.1))
-            .map(|c| ("coordinator", c)),
+            .filter(|c| allowed.contains(&c.0))
+            .map(|(_, name, email)| ("coordinator", (name, email))),
     );
     if let Some(officer) = officer {
         let po: Option<(String, String)> = users::table

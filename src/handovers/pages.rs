@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::audit::Who;
 use crate::auth::routes::viewer;
 use crate::auth::{Actor, PageActor, RequestMeta};
-use crate::db::schema::{exit_plans, participant_access, participants, sites};
+use crate::db::schema::{exit_plans, participants, sites};
 use crate::db::{DbConnection, DbError};
 use crate::handovers::{self as area, HandoverError, HandoverFilter, HandoverLine, MeetingInput};
 use crate::i18n::{user_lang, DEFAULT_LANG};
@@ -444,15 +444,7 @@ fn upcoming_releases(
             )
             .filter(participants::probation_officer_id.eq(me))
             .filter(participants::status.eq("in_custody"))
-            .filter(
-                participants::restricted
-                    .eq(false)
-                    .or(participants::id.eq_any(
-                        participant_access::table
-                            .filter(participant_access::user_id.eq(me))
-                            .select(participant_access::participant_id),
-                    )),
-            )
+            .filter(crate::participants::access::open_to(me))
             .select((
                 participants::id,
                 participants::case_reference,

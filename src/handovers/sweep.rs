@@ -187,43 +187,24 @@ pub fn sweep(
     Ok(counts)
 }
 
-/// The participant's probation officer if they can receive the handover: an active account
-/// and, for a restricted participant, one of the staff named on them.
+/// The participant's probation officer if they can receive the handover: an active account the
+/// access gate lets learn about the person (for a restricted participant, one named on them).
 pub fn usable_officer(
     conn: &mut DbConnection,
     participant_id: i64,
 ) -> Result<Option<i64>, DbError> {
-    let (officer, restricted): (Option<i64>, bool) = participants::table
+    let officer: Option<i64> = participants::table
         .find(participant_id)
-        .select((participants::probation_officer_id, participants::restricted))
+        .select(participants::probation_officer_id)
         .first(conn)?;
     let Some(officer) = officer else {
         return Ok(None);
     };
-    let active: bool = users::table
-        .find(officer)
-        .select(users::active)
-        .first::<bool>(conn)
-        .optional()?
-        .unwrap_or(false);
-    if !active {
-        return Ok(None);
-    }
-    if restricted && !named_on(conn, participant_id, officer)? {
-        return Ok(None);
-    }
-    Ok(Some(officer))
-}
-
-/// Whether `user` is named on the (restricted) participant.
-pub fn named_on(conn: &mut DbConnection, participant_id: i64, user: i64) -> Result<bool, DbError> {
-    use crate::db::schema::participant_access;
-    let n: i64 = participant_access::table
-        .filter(participant_access::participant_id.eq(participant_id))
-        .filter(participant_access::user_id.eq(user))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+    Ok(
+        crate::participants::access::who_may_learn(conn, participant_id, &[officer])?
+            .first()
+            .copied(),
+    )
 }
 
 /// A case handed to another probation officer after its handover went out: the new officer
@@ -330,7 +311,7 @@ fn officer_email(
             link,
             ctx,
         )?;
-        outbox::enqueue(conn, &[row])?;
+        outbox::enqueue(conn, &[row], &crate::participants::access::Gate)?;
     }
     Ok(())
 }
@@ -500,7 +481,7 @@ fn escalate(
     ctx: &SendContext,
     counts: &mut HandoverCounts,
 ) -> Result<(), DbError> {
-    let rows: Vec<(Handover, String, i64, bool, String)> = handovers::table
+    let rows: Vec<(Handover, String, i64, String)> = handovers::table
         .inner_join(participants::table.inner_join(sites::table))
         .filter(participants::status.eq("in_custody"))
         .filter(
@@ -515,11 +496,10 @@ fn escalate(
             Handover::as_select(),
             participants::case_reference,
             participants::site_id,
-            participants::restricted,
             sites::time_zone,
         ))
         .load(conn)?;
-    for (h, case_reference, site, restricted, zone) in rows {
+    for (h, case_reference, site, zone) in rows {
         let day = reminder_day(ctx.now, zone.parse().unwrap_or(Tz::UTC), ctx.morning);
         let after = Duration::days(ctx.settings.escalate_after);
         let (step, since) = match h.status.as_str() {
@@ -540,7 +520,7 @@ fn escalate(
             }
             continue;
         }
-        let result = escalate_one(conn, &h, step, &case_reference, site, restricted, day, ctx);
+        let result = escalate_one(conn, &h, step, &case_reference, site, day, ctx);
         match result {
             Ok(true) => counts.escalated += 1,
             Ok(false) => {}
@@ -560,7 +540,6 @@ fn escalate_one(
     step: &str,
     case_reference: &str,
     site: i64,
-    restricted: bool,
     day: NaiveDate,
     ctx: &SendContext,
 ) -> Result<bool, DbError> {
@@ -590,6 +569,12 @@ fn escalate_one(
         ))
         .distinct()
         .load(conn)?;
+    // Who may be told is the access gate's decision (a restricted person: named staff only).
+    let agencies_now = if crate::participants::access::agencies_may_learn(conn, h.participant_id)? {
+        agencies_now
+    } else {
+        Vec::new()
+    };
     for (agency, mailbox, name, language) in agencies_now {
         emails.push(email_row(
             format!("h{}|{step}|a{agency}", h.id),
@@ -615,8 +600,10 @@ fn escalate_one(
             users::language,
         ))
         .load(conn)?;
+    let ids: Vec<i64> = coordinators.iter().map(|c| c.0).collect();
+    let allowed = crate::participants::access::who_may_learn(conn, h.participant_id, &ids)?;
     for (user, email, name, language) in coordinators {
-        if restricted && !named_on(conn, h.participant_id, user)? {
+        if !allowed.contains(&user) {
             continue;
         }
         emails.push(email_row(
@@ -660,7 +647,7 @@ fn escalate_one(
         if claimed == 0 {
             return Ok(false);
         }
-        outbox::enqueue(conn, &emails)?;
+        outbox::enqueue(conn, &emails, &crate::participants::access::Gate)?;
         audit::record(
             conn,
             &Who::system("handovers"),
@@ -776,6 +763,6 @@ pub fn invite(
             .with_ics(ics.clone()),
         );
     }
-    outbox::enqueue(conn, &rows)?;
+    outbox::enqueue(conn, &rows, &crate::participants::access::Gate)?;
     Ok(())
 }

@@ -14,8 +14,7 @@ use crate::attendance::alerts::AlertView;
 use crate::audit::{self, Who};
 use crate::auth::Actor;
 use crate::db::schema::{
-    attendance, cohort_sessions, cohorts, exit_plans, notifications, participant_access,
-    participants, sites, users,
+    attendance, cohort_sessions, cohorts, exit_plans, notifications, participants, sites, users,
 };
 use crate::db::{DbConnection, DbError};
 use crate::exit_plans::{MilestoneFilter, MilestoneLine, PlanError};
@@ -252,15 +251,7 @@ fn releases(
                     .or(participants::earliest_release_date
                         .between(today, today + Duration::weeks(12))),
             )
-            .filter(
-                participants::restricted
-                    .eq(false)
-                    .or(participants::id.eq_any(
-                        participant_access::table
-                            .filter(participant_access::user_id.eq(me))
-                            .select(participant_access::participant_id),
-                    )),
-            )
+            .filter(crate::participants::access::open_to(me))
             .select((
                 participants::id,
                 participants::case_reference,
@@ -452,9 +443,20 @@ pub struct AdminHome {
     pub users: Short<UserLine>,
 }
 
-pub fn admin(conn: &mut DbConnection, viewer: &Actor) -> Result<AdminHome, HomeError> {
+pub fn admin(
+    conn: &mut DbConnection,
+    viewer: &Actor,
+    who: &crate::audit::Who,
+) -> Result<AdminHome, HomeError> {
     let (runs, runs_total) = crate::jobs::runs(conn, None, false, top_page())?;
-    let (failed, failed_total) = crate::outbox::by_status(conn, viewer, "failed", top_page())?;
+    let (failed, failed_total) = crate::outbox::by_status(
+        conn,
+        viewer,
+        who,
+        "failed",
+        top_page(),
+        &crate::participants::access::Gate,
+    )?;
     let users_total: i64 = users::table.count().get_result(conn)?;
     let user_lines: Vec<UserLine> = users::table
         .left_join(sites::table)

@@ -97,22 +97,9 @@ pub async fn admin(
     let viewer = actor.clone();
     let home = state
         .db(move |conn| {
-            let home = area::admin(conn, &viewer)?;
-            // The failed emails name case references: their reading is on those people's trails.
-            let people: Vec<i64> = home
-                .failed
-                .items
-                .iter()
-                .filter_map(|n| n.participant_id)
-                .collect();
-            crate::audit::record_reads(
-                conn,
-                &who,
-                "home.read",
-                "notification",
-                "admin-home",
-                &people,
-            )?;
+            // The failed emails name case references: `by_status` records their reading on
+            // those people's trails.
+            let home = area::admin(conn, &viewer, &who)?;
             Ok::<_, area::HomeError>(home)
         })
         .await

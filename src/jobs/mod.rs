@@ -283,6 +283,7 @@ fn execute(
                 now,
                 ctx.sweep.morning,
                 &ctx.sweep.public_url,
+                &crate::participants::access::Gate,
             )?
         }),
         JobName::AbsenceAlerts => serde_json::json!({
@@ -346,6 +347,7 @@ fn deliver_in_parallel(
             conn,
             Some(&ctx.pool),
             &ctx.mailer,
+            &crate::participants::access::Gate,
             &ctx.instance,
             now.naive_utc(),
             20,
@@ -375,6 +377,7 @@ fn deliver_in_parallel(
         total.sent += c.sent;
         total.retrying += c.retrying;
         total.failed += c.failed;
+        total.withheld += c.withheld;
     }
     Ok(total)
 }

@@ -7,7 +7,7 @@
 
 pub mod routes;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -98,12 +98,86 @@ impl NewNotification {
     }
 }
 
+/// Who an email goes to, as the access gate sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Recipient {
+    User(i64),
+    Agency(i64),
+}
+
+impl Recipient {
+    fn of(user: Option<i64>, agency: Option<i64>) -> Option<Recipient> {
+        match (user, agency) {
+            (Some(u), _) => Some(Recipient::User(u)),
+            (None, Some(a)) => Some(Recipient::Agency(a)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// What the outbox asks the participants area's access gate (`participants::access::Gate`)
+/// whenever an email about a person is queued, composed into a digest, sent or shown: the outbox
+/// never decides who may learn about whom itself.
+pub trait Gate {
+    /// For each (participant, recipient), whether that recipient may learn about that participant.
+    fn may_tell(
+        &self,
+        conn: &mut DbConnection,
+        asks: &[(i64, Recipient)],
+    ) -> Result<Vec<bool>, DbError>;
+    /// Of `participants`, those `viewer` may not learn anything about.
+    fn hidden_from(
+        &self,
+        conn: &mut DbConnection,
+        viewer: &crate::auth::Actor,
+        participants: &[i64],
+    ) -> Result<HashSet<i64>, DbError>;
+}
+
 /// Write rows whose dedupe key is new; rows already decided (by this or another instance) are
-/// left alone. Returns how many were written.
-pub fn enqueue(conn: &mut DbConnection, rows: &[NewNotification]) -> Result<usize, DbError> {
+/// left alone, and rows whose recipient may not learn about the participant (the gate says no)
+/// are not written. Returns how many were written.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    rows: &[NewNotification],
+    gate: &dyn Gate,
+) -> Result<usize, DbError> {
+    let asks: Vec<(usize, (i64, Recipient))> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let p = r.participant_id?;
+            Some((
+                i,
+                (
+                    p,
+                    Recipient::of(r.recipient_user_id, r.recipient_agency_id)?,
+                ),
+            ))
+        })
+        .collect();
+    let answers = gate.may_tell(conn, &asks.iter().map(|(_, a)| *a).collect::<Vec<_>>())?;
+    let refused: HashSet<usize> = asks
+        .iter()
+        .zip(answers)
+        .filter(|(_, ok)| !ok)
+        .map(|((i, _), _)| *i)
+        .collect();
+    if !refused.is_empty() {
+        tracing::info!(
+            refused = refused.len(),
+            "emails not queued: the recipient may not learn about that person"
+        );
+    }
+    let allowed: Vec<NewNotification> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !refused.contains(i))
+        .map(|(_, r)| r.clone())
+        .collect();
     let mut written = 0;
     // Well under SQLite's limit on bound parameters per statement.
-    for chunk in rows.chunks(500) {
+    for chunk in allowed.chunks(500) {
         written += match conn {
             DbConnection::Pg(c) => diesel::insert_into(notifications::table)
                 .values(chunk)
@@ -227,6 +301,150 @@ pub fn cancel_stale_for_agency(conn: &mut DbConnection, agency_id: i64) -> Resul
     Ok(n)
 }
 
+/// The queued rows (single emails, digest lines) among `ids` whose recipient may no longer learn
+/// about their participant.
+fn refused_among(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    gate: &dyn Gate,
+) -> Result<Vec<i64>, DbError> {
+    let mut refused = Vec::new();
+    for chunk in ids.chunks(500) {
+        // Row, participant, recipient user, recipient agency.
+        type Addressed = (i64, Option<i64>, Option<i64>, Option<i64>);
+        let rows: Vec<Addressed> = notifications::table
+            .filter(notifications::id.eq_any(chunk))
+            .select((
+                notifications::id,
+                notifications::participant_id,
+                notifications::recipient_user_id,
+                notifications::recipient_agency_id,
+            ))
+            .load(conn)?;
+        let asks: Vec<(i64, (i64, Recipient))> = rows
+            .into_iter()
+            .filter_map(|(id, p, u, a)| Some((id, (p?, Recipient::of(u, a)?))))
+            .collect();
+        let answers = gate.may_tell(conn, &asks.iter().map(|(_, a)| *a).collect::<Vec<_>>())?;
+        refused.extend(
+            asks.iter()
+                .zip(answers)
+                .filter(|(_, ok)| !ok)
+                .map(|((id, _), _)| *id),
+        );
+    }
+    Ok(refused)
+}
+
+/// Cancel row `id` (it gives up its dedupe key, as every cancelled row does), saying why.
+fn cancel_row(conn: &mut DbConnection, id: i64, why: &str) -> Result<(), DbError> {
+    let key: Option<String> = notifications::table
+        .find(id)
+        .select(notifications::dedupe_key)
+        .first(conn)
+        .optional()?;
+    if let Some(key) = key {
+        diesel::update(notifications::table.find(id))
+            .set((
+                notifications::status.eq("cancelled"),
+                notifications::dedupe_key.eq(format!("{key}|cancelled{id}")),
+                notifications::lease_owner.eq(None::<String>),
+                notifications::lease_until.eq(None::<NaiveDateTime>),
+                notifications::last_error.eq(Some(why.to_string())),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Why a queued email was withheld (shown to admins in the outbox).
+const WITHHELD: &str = "withheld: the recipient may no longer learn about this person";
+
+/// Cancel a digest that has not gone and hand its lines back, except `refused` ones (cancelled),
+/// so the next composition gathers them again without what may no longer go.
+fn unpick_digest(conn: &mut DbConnection, digest_id: i64, refused: &[i64]) -> Result<(), DbError> {
+    for id in refused {
+        cancel_row(conn, *id, WITHHELD)?;
+    }
+    diesel::update(
+        notifications::table
+            .filter(notifications::digest_id.eq(digest_id))
+            .filter(notifications::status.eq("in_digest")),
+    )
+    .set(notifications::digest_id.eq(None::<i64>))
+    .execute(conn)?;
+    cancel_row(conn, digest_id, WITHHELD)
+}
+
+/// Check every email still queued about `participant_id` (alone, as a digest line, or in a digest
+/// not yet sent) against the access gate, and cancel what may no longer go: after the person was
+/// restricted, or their officer, mentors or named staff changed. Returns how many were withheld.
+pub fn withhold_about(
+    conn: &mut DbConnection,
+    participant_id: i64,
+    gate: &dyn Gate,
+) -> Result<usize, DbError> {
+    let queued: Vec<(i64, Option<i64>)> = notifications::table
+        .filter(notifications::participant_id.eq(participant_id))
+        .filter(notifications::status.eq_any(["pending", "in_digest"]))
+        .select((notifications::id, notifications::digest_id))
+        .load(conn)?;
+    let ids: Vec<i64> = queued.iter().map(|(id, _)| *id).collect();
+    let refused = refused_among(conn, &ids, gate)?;
+    let mut digests: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (id, digest) in &queued {
+        if !refused.contains(id) {
+            continue;
+        }
+        match digest {
+            Some(d) => digests.entry(*d).or_default().push(*id),
+            None => cancel_row(conn, *id, WITHHELD)?,
+        }
+    }
+    for (digest, lines) in digests {
+        let pending: i64 = notifications::table
+            .filter(notifications::id.eq(digest))
+            .filter(notifications::status.eq("pending"))
+            .count()
+            .get_result(conn)?;
+        if pending > 0 {
+            unpick_digest(conn, digest, &lines)?;
+        } else {
+            for id in lines {
+                cancel_row(conn, id, WITHHELD)?;
+            }
+        }
+    }
+    Ok(refused.len())
+}
+
+/// The participants an email is about: its own, or for a digest its lines'.
+pub fn people_of(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<i64>>, DbError> {
+    let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let own: Vec<(i64, Option<i64>)> = notifications::table
+            .filter(notifications::id.eq_any(chunk))
+            .select((notifications::id, notifications::participant_id))
+            .load(conn)?;
+        for (id, p) in own {
+            out.entry(id).or_default().extend(p);
+        }
+        let lines: Vec<(Option<i64>, Option<i64>)> = notifications::table
+            .filter(notifications::digest_id.eq_any(chunk))
+            .select((notifications::digest_id, notifications::participant_id))
+            .load(conn)?;
+        for (d, p) in lines {
+            if let (Some(d), Some(p)) = (d, p) {
+                let v = out.entry(d).or_default();
+                if !v.contains(&p) {
+                    v.push(p);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A claimed row, ready to send.
 #[derive(Debug, Clone, Queryable)]
 struct Claimed {
@@ -238,6 +456,7 @@ struct Claimed {
     message_id: String,
     attempts: i32,
     attachment_ics: Option<String>,
+    kind: String,
 }
 
 /// Due rows nobody holds a live lease on, oldest first.
@@ -317,11 +536,13 @@ pub struct DeliveryCounts {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Emails cancelled just before sending: the recipient may no longer learn about the person.
+    pub withheld: usize,
 }
 
 impl DeliveryCounts {
     pub fn is_empty(&self) -> bool {
-        self.sent + self.retrying + self.failed == 0
+        self.sent + self.retrying + self.failed + self.withheld == 0
     }
 }
 
@@ -335,11 +556,12 @@ pub fn backoff(attempts: i32) -> Duration {
 pub fn deliver_due(
     conn: &mut DbConnection,
     mailer: &Mailer,
+    gate: &dyn Gate,
     instance: &str,
     now: NaiveDateTime,
     batch: i64,
 ) -> Result<DeliveryCounts, DbError> {
-    deliver_due_with(conn, None, mailer, instance, now, batch)
+    deliver_due_with(conn, None, mailer, gate, instance, now, batch)
 }
 
 /// [`deliver_due`], able to note an email sent even when the database went away just after the
@@ -349,6 +571,7 @@ pub fn deliver_due_with(
     conn: &mut DbConnection,
     pool: Option<&DbPool>,
     mailer: &Mailer,
+    gate: &dyn Gate,
     instance: &str,
     now: NaiveDateTime,
     batch: i64,
@@ -370,7 +593,7 @@ pub fn deliver_due_with(
         for id in candidates {
             if claim_one(conn, &owner, id, clock())? {
                 progressed = true;
-                deliver_claimed(conn, pool, mailer, &owner, id, clock(), &mut counts)?;
+                deliver_claimed(conn, pool, mailer, gate, &owner, id, clock(), &mut counts)?;
             }
         }
         if !progressed {
@@ -385,6 +608,7 @@ fn deliver_claimed(
     conn: &mut DbConnection,
     pool: Option<&DbPool>,
     mailer: &Mailer,
+    gate: &dyn Gate,
     instance: &str,
     id: i64,
     now: NaiveDateTime,
@@ -402,12 +626,33 @@ fn deliver_claimed(
             notifications::message_id,
             notifications::attempts,
             notifications::attachment_ics,
+            notifications::kind,
         ))
         .first(conn)
         .optional()?;
     let Some(row) = row else {
         return Ok(());
     };
+    // Just before sending, the gate is asked again: the person may have been restricted, or
+    // their officer or mentors changed, since the email was queued.
+    let lines: Vec<i64> = if row.kind == "digest" {
+        notifications::table
+            .filter(notifications::digest_id.eq(row.id))
+            .select(notifications::id)
+            .load(conn)?
+    } else {
+        vec![row.id]
+    };
+    let refused = refused_among(conn, &lines, gate)?;
+    if !refused.is_empty() {
+        if row.kind == "digest" {
+            unpick_digest(conn, row.id, &refused)?;
+        } else {
+            cancel_row(conn, row.id, WITHHELD)?;
+        }
+        counts.withheld += 1;
+        return Ok(());
+    }
     // The row was claimed just now: its lease runs out `LEASE` after this.
     let claimed_at = std::time::Instant::now();
     let mine = notifications::table
@@ -548,6 +793,7 @@ pub fn compose_digests(
     now: chrono::DateTime<chrono::Utc>,
     morning: chrono::NaiveTime,
     public_url: &url::Url,
+    gate: &dyn Gate,
 ) -> Result<usize, DbError> {
     use crate::db::schema::{participants, sites};
     let waiting: Vec<(String, String)> = notifications::table
@@ -565,7 +811,7 @@ pub fn compose_digests(
             continue; // before this zone's morning
         }
         written += crate::db::write_transaction(conn, |conn| {
-            compose_one(conn, &to, &zone, day, now.naive_utc(), public_url)
+            compose_one(conn, &to, &zone, day, now.naive_utc(), public_url, gate)
         })?;
     }
     Ok(written)
@@ -580,6 +826,7 @@ fn compose_one(
     day: NaiveDate,
     now: NaiveDateTime,
     public_url: &url::Url,
+    gate: &dyn Gate,
 ) -> Result<usize, DbError> {
     use crate::db::schema::{participants, sites};
     #[derive(Queryable)]
@@ -611,6 +858,16 @@ fn compose_one(
             notifications::item_date,
         ))
         .load(conn)?;
+    // A line whose recipient may no longer learn about its person is withheld, not composed.
+    let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+    let refused = refused_among(conn, &ids, gate)?;
+    for id in &refused {
+        cancel_row(conn, *id, WITHHELD)?;
+    }
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .filter(|l| !refused.contains(&l.id))
+        .collect();
     let Some(first) = lines.first() else {
         return Ok(0);
     };
@@ -658,7 +915,7 @@ fn compose_one(
         now,
         public_url,
     );
-    if enqueue(conn, std::slice::from_ref(&row))? == 0 {
+    if enqueue(conn, std::slice::from_ref(&row), gate)? == 0 {
         // Today's digest went already: what is due today or past goes alone, now.
         let late: Vec<i64> = lines
             .iter()
@@ -769,12 +1026,16 @@ pub fn for_participant(
     Ok(lines)
 }
 
-/// Emails by status for the admin's page (`failed` first of all), newest first.
+/// Emails by status for the admin's page (`failed` first of all), newest first. An email about
+/// someone `viewer` may not learn about is listed without its subject (it carries the case
+/// reference); the people whose subjects are shown are recorded as read by `who`.
 pub fn by_status(
     conn: &mut DbConnection,
     viewer: &crate::auth::Actor,
+    who: &crate::audit::Who,
     status: &str,
     page: crate::web::paging::Page,
+    gate: &dyn Gate,
 ) -> Result<(Vec<NotificationLine>, i64), DbError> {
     let total: i64 = notifications::table
         .filter(notifications::status.eq(status))
@@ -788,46 +1049,66 @@ pub fn by_status(
         .select(LINE)
         .load(conn)?;
     let mut items: Vec<NotificationLine> = items;
-    let hidden = restricted_from(conn, viewer, items.iter().filter_map(|n| n.participant_id))?;
+    let ids: Vec<i64> = items.iter().map(|n| n.id).collect();
+    let people = people_of(conn, &ids)?;
+    let everyone: Vec<i64> = people.values().flatten().copied().collect();
+    let hidden = gate.hidden_from(conn, viewer, &everyone)?;
+    let mut shown: Vec<i64> = Vec::new();
     for line in items.iter_mut() {
-        if line.participant_id.is_some_and(|p| hidden.contains(&p)) {
+        let about = people.get(&line.id).map(Vec::as_slice).unwrap_or_default();
+        if about.iter().any(|p| hidden.contains(p)) {
             line.subject = crate::i18n::t(&crate::i18n::DEFAULT_LANG, "outbox-restricted-subject");
+        } else {
+            shown.extend(about);
         }
+    }
+    shown.sort_unstable();
+    shown.dedup();
+    if !shown.is_empty() {
+        crate::audit::record_reads(
+            conn,
+            who,
+            "notification.list",
+            "notification",
+            status,
+            &shown,
+        )?;
     }
     Ok((items, total))
 }
 
-/// Which of `participant_ids` are restricted without `viewer` named on them: their emails are
-/// listed for delivery, but neither their subject (it carries the case reference) nor their text
-/// is shown.
-pub fn restricted_from(
+/// One stored email's subject and text for `viewer` (an admin: the caller checks), recorded as a
+/// read of everyone it is about; `None` when it does not exist or is about someone `viewer` may
+/// not learn about (a digest: anyone on it).
+pub fn open(
     conn: &mut DbConnection,
     viewer: &crate::auth::Actor,
-    participant_ids: impl Iterator<Item = i64>,
-) -> Result<Vec<i64>, DbError> {
-    use crate::db::schema::{participant_access, participants};
-    let ids: Vec<i64> = participant_ids.collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    who: &crate::audit::Who,
+    id: i64,
+    gate: &dyn Gate,
+) -> Result<Option<(String, String)>, DbError> {
+    let Some((subject, text, _)) = body(conn, id)? else {
+        return Ok(None);
+    };
+    let about = people_of(conn, &[id])?.remove(&id).unwrap_or_default();
+    if !gate.hidden_from(conn, viewer, &about)?.is_empty() {
+        return Ok(None);
     }
-    let named: Vec<i64> = participant_access::table
-        .filter(participant_access::user_id.eq(viewer.id.0))
-        .filter(participant_access::participant_id.eq_any(&ids))
-        .select(participant_access::participant_id)
-        .load(conn)?;
-    let restricted: Vec<i64> = participants::table
-        .filter(participants::id.eq_any(&ids))
-        .filter(participants::restricted.eq(true))
-        .select(participants::id)
-        .load(conn)?;
-    Ok(restricted
-        .into_iter()
-        .filter(|p| !named.contains(p))
-        .collect())
+    if !about.is_empty() {
+        crate::audit::record_reads(
+            conn,
+            who,
+            "notification.read",
+            "notification",
+            &id.to_string(),
+            &about,
+        )?;
+    }
+    Ok(Some((subject, text)))
 }
 
 /// The full stored email (admins only: the caller checks).
-pub fn body(
+fn body(
     conn: &mut DbConnection,
     id: i64,
 ) -> Result<Option<(String, String, Option<i64>)>, DbError> {

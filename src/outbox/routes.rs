@@ -8,6 +8,7 @@ use crate::audit::Who;
 use crate::auth::{ApiActor, RequestMeta};
 use crate::db::schema::participants;
 use crate::outbox::{self as area, NotificationLine};
+use crate::participants::access::Gate;
 use crate::web::errors::{ApiError, FieldErrors, Problem};
 use crate::web::paging::{Page, Paged};
 use crate::web::AppState;
@@ -63,6 +64,7 @@ pub struct OutboxQuery {
 async fn list(
     state: web::Data<AppState>,
     ApiActor(actor): ApiActor,
+    meta: RequestMeta,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
     actor.require_admin()?;
@@ -79,8 +81,9 @@ async fn list(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors).into());
     }
+    let who = Who::actor(&actor, &meta);
     let (items, total) = state
-        .db(move |conn| area::by_status(conn, &actor, &status, page))
+        .db(move |conn| area::by_status(conn, &actor, &who, &status, page, &Gate))
         .await
         .map_err(Problem::from)?;
     Ok(HttpResponse::Ok().json(Paged::new(items, page, total)))
@@ -127,6 +130,7 @@ const STATUSES: [&str; 5] = ["failed", "pending", "sent", "in_digest", "cancelle
 async fn outbox_page(
     state: web::Data<AppState>,
     actor: crate::auth::PageActor,
+    meta: RequestMeta,
     query: web::Query<OutboxPageQuery>,
 ) -> Result<HttpResponse, crate::web::errors::PageError> {
     actor.0.require_admin()?;
@@ -139,8 +143,9 @@ async fn outbox_page(
         .unwrap_or_else(|| "failed".into());
     let s = status.clone();
     let viewer = actor.0.clone();
+    let who = Who::actor(&actor.0, &meta);
     let (items, total) = state
-        .db(move |conn| area::by_status(conn, &viewer, &s, page_no))
+        .db(move |conn| area::by_status(conn, &viewer, &who, &s, page_no, &Gate))
         .await
         .map_err(Problem::from)?;
     let zone = state.config.time_zone.name().to_string();
@@ -184,30 +189,9 @@ async fn email_page(
     let who = Who::actor(&actor.0, &meta);
     let viewer = actor.0.clone();
     let body = state
-        .db(move |conn| {
-            let body = area::body(conn, id)?;
-            // A restricted person's email is not opened for anyone not named on them.
-            if let Some((_, _, Some(participant))) = &body {
-                if !area::restricted_from(conn, &viewer, std::iter::once(*participant))?.is_empty()
-                {
-                    return Ok(None);
-                }
-            }
-            if let Some((_, _, Some(participant))) = &body {
-                crate::audit::record_reads(
-                    conn,
-                    &who,
-                    "notification.read",
-                    "notification",
-                    &id.to_string(),
-                    &[*participant],
-                )?;
-            }
-            Ok::<_, crate::db::DbError>(body)
-        })
+        .db(move |conn| area::open(conn, &viewer, &who, id, &Gate))
         .await
         .map_err(Problem::from)?
-        .map(|(subject, text, _)| (subject, text))
         .ok_or_else(Problem::not_found)?;
     let html = crate::web::pages::render_page(
         "email",

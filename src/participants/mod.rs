@@ -93,6 +93,16 @@ pub fn search(
             detail: Some(json!({ "query": query, "page": page.page, "results": items.len() })),
         },
     )?;
+    // Everyone shown (case reference and name) has the showing on their own trail.
+    let shown: Vec<i64> = items.iter().map(|p| p.id).collect();
+    audit::record_reads(
+        conn,
+        who,
+        "participant.list",
+        "participant",
+        "search",
+        &shown,
+    )?;
     Ok((items, total))
 }
 
@@ -203,6 +213,9 @@ pub fn update(
                 detail: Some(json!({ "changed": changed, "version": expected.saturating_add(1) })),
             },
         )?;
+        // Emails queued about the person to someone who may no longer learn about them (they
+        // were restricted, or their officer, mentors or named staff changed) do not go.
+        crate::outbox::withhold_about(conn, id.0, &access::Gate)?;
         let row = store::visible_row(conn, actor, id)?;
         Ok(store::view(conn, row)?)
     })

@@ -446,6 +446,16 @@ fn cohort_page_data(
     } else {
         Vec::new()
     };
+    // The referral picker names up to 500 people: each showing is on that person's trail.
+    let shown: Vec<i64> = candidates.iter().map(|c| c.0).collect();
+    crate::audit::record_reads(
+        conn,
+        who,
+        "participant.list",
+        "cohort",
+        &id.to_string(),
+        &shown,
+    )?;
     let percent = |p: Option<f64>| p.map(|p| format!("{p:.0}%"));
     Ok(json!({
         "c": view,

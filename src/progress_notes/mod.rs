@@ -378,6 +378,8 @@ fn tell_probation(
             now(),
             public_url,
         )],
+        // An officer not named on a restricted person is not told (the gate decides).
+        &crate::participants::access::Gate,
     )?;
     Ok(())
 }

@@ -31,6 +31,7 @@ use crate::db::{DbConnection, DbError};
 use crate::exit_plans::model::{OPEN_STATUSES, RELEASE_KIND};
 use crate::mail::{self, EmailContext};
 use crate::outbox::{self, NewNotification};
+use crate::participants::access::{Case, Staff};
 use crate::reminders::{self, ReminderRule};
 
 /// What a sweep needs to know besides the database.
@@ -92,8 +93,6 @@ struct Item {
     case_reference: String,
     full_name: String,
     probation_officer_id: Option<i64>,
-    /// Restricted people are emailed about to named staff only.
-    restricted: bool,
 }
 
 impl Item {
@@ -122,6 +121,17 @@ struct StaffUser {
     language: String,
 }
 
+impl StaffUser {
+    fn as_staff(&self) -> Staff {
+        Staff {
+            id: self.id,
+            // An unknown role learns nothing (the auditor's scope).
+            role: self.role.parse().unwrap_or(crate::auth::Role::Auditor),
+            site_id: self.site_id,
+        }
+    }
+}
+
 /// When a sharing basis holds: from, until (open-ended when empty).
 type Spans = Vec<(NaiveDate, Option<NaiveDate>)>;
 
@@ -134,8 +144,8 @@ struct Lookup {
     agencies: HashMap<i64, Agency>,
     bases: HashMap<(i64, i64), Spans>,
     opted_out: HashSet<(i64, String)>,
-    /// Staff named on restricted participants.
-    named: HashMap<i64, HashSet<i64>>,
+    /// What the access gate needs to decide who may learn about each participant.
+    cases: HashMap<i64, Case>,
 }
 
 impl Lookup {
@@ -148,22 +158,20 @@ impl Lookup {
     }
 
     fn targets(&self, item: &Item, recipient: &str, day: NaiveDate) -> Vec<Target> {
+        // Who may learn about the person is the access gate's decision (a restricted person:
+        // named staff only, and no agency mailbox).
+        let case = self.cases.get(&item.participant_id);
         let users = |ids: &[i64]| -> Vec<Target> {
             ids.iter()
-                .filter(|id| {
-                    !item.restricted
-                        || self
-                            .named
-                            .get(&item.participant_id)
-                            .is_some_and(|n| n.contains(id))
-                })
                 .filter_map(|id| self.users.get(id))
+                .filter(|u| case.is_some_and(|c| c.may_learn(&u.as_staff())))
                 .map(|u| Target::User(u.clone()))
                 .collect()
         };
         match recipient {
             "agency" => item
                 .agency_id
+                .filter(|_| case.is_some_and(Case::may_tell_agency))
                 .and_then(|a| self.agencies.get(&a))
                 .filter(|a| a.may_receive())
                 .filter(|a| self.basis_valid(item.participant_id, a.id, day))
@@ -301,7 +309,7 @@ pub fn sweep(
             .collect::<Result<Vec<_>, _>>()?;
         counts.queued += crate::db::write_transaction(conn, |conn| {
             let fresh = still_current(conn, rows, now.date_naive())?;
-            outbox::enqueue(conn, &fresh)
+            outbox::enqueue(conn, &fresh, &crate::participants::access::Gate)
         })?;
     }
     Ok(counts)
@@ -523,7 +531,6 @@ struct ReleaseRow {
     given_name: String,
     family_name: String,
     probation_officer_id: Option<i64>,
-    restricted: bool,
 }
 
 #[derive(Queryable)]
@@ -540,7 +547,6 @@ struct ItemRow {
     given_name: String,
     family_name: String,
     probation_officer_id: Option<i64>,
-    restricted: bool,
 }
 
 /// Open milestones and release dates of active plans falling between `lo` and `hi`, for people
@@ -567,7 +573,6 @@ fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<V
             participants::given_name,
             participants::family_name,
             participants::probation_officer_id,
-            participants::restricted,
         ))
         .load(conn)?;
     let mut items: Vec<Item> = rows
@@ -584,7 +589,6 @@ fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<V
             case_reference: r.case_reference,
             full_name: format!("{} {}", r.given_name, r.family_name),
             probation_officer_id: r.probation_officer_id,
-            restricted: r.restricted,
         })
         .collect();
     let releases: Vec<ReleaseRow> = exit_plans::table
@@ -601,7 +605,6 @@ fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<V
             participants::given_name,
             participants::family_name,
             participants::probation_officer_id,
-            participants::restricted,
         ))
         .load(conn)?;
     let release_title = crate::i18n::t(&crate::i18n::DEFAULT_LANG, "milestone-release");
@@ -617,7 +620,6 @@ fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<V
         case_reference: r.case_reference,
         full_name: format!("{} {}", r.given_name, r.family_name),
         probation_officer_id: r.probation_officer_id,
-        restricted: r.restricted,
     }));
     Ok(items)
 }
@@ -677,18 +679,9 @@ fn load_lookup(conn: &mut DbConnection, zones: HashMap<i64, Tz>) -> Result<Looku
         .load(conn)?
         .into_iter()
         .collect();
-    let mut named: HashMap<i64, HashSet<i64>> = HashMap::new();
-    for (p, u) in crate::db::schema::participant_access::table
-        .select((
-            crate::db::schema::participant_access::participant_id,
-            crate::db::schema::participant_access::user_id,
-        ))
-        .load::<(i64, i64)>(conn)?
-    {
-        named.entry(p).or_default().insert(u);
-    }
+    let cases = Case::load_all(conn)?;
     Ok(Lookup {
-        named,
+        cases,
         zones,
         users,
         coordinators,

@@ -589,11 +589,42 @@ async fn world() -> World {
                 .select(absence_alerts::id)
                 .first(&mut *c)
                 .unwrap();
-            let notification: i64 = notifications::table
+            let existing: Option<i64> = notifications::table
                 .filter(notifications::participant_id.eq(participant))
                 .select(notifications::id)
                 .first(&mut *c)
+                .optional()
                 .unwrap();
+            // The restricted person's note told nobody (the officer is not named on them): an
+            // email to the named coordinator stands in, so the outbox routes have one to show.
+            let notification = existing.unwrap_or_else(|| {
+                let now = onward::db::now();
+                diesel::insert_into(notifications::table)
+                    .values((
+                        notifications::dedupe_key.eq(format!("matrix|{participant}")),
+                        notifications::kind.eq("progress_note"),
+                        notifications::mandatory.eq(false),
+                        notifications::participant_id.eq(Some(participant)),
+                        notifications::recipient_user_id.eq(Some(by.id)),
+                        notifications::to_address.eq(by.email.clone()),
+                        notifications::language.eq("en"),
+                        notifications::subject.eq(format!("Onward: a note on {reference}")),
+                        notifications::body_text.eq(format!("A note on {reference}")),
+                        notifications::body_html.eq(format!("<p>A note on {reference}</p>")),
+                        notifications::message_id.eq(format!("<matrix.{participant}@test>")),
+                        notifications::status.eq("pending"),
+                        notifications::attempts.eq(0),
+                        notifications::next_attempt_at.eq(now),
+                        notifications::created_at.eq(now),
+                    ))
+                    .execute(&mut *c)
+                    .unwrap();
+                notifications::table
+                    .filter(notifications::participant_id.eq(participant))
+                    .select(notifications::id)
+                    .first(&mut *c)
+                    .unwrap()
+            });
             // A failed email, so that a retry would change it.
             diesel::update(notifications::table.find(notification))
                 .set(notifications::status.eq("failed"))

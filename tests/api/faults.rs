@@ -239,7 +239,7 @@ async fn while_the_smtp_server_refuses_one_delivery_run_uses_one_attempt_per_ema
             )
         })
         .collect();
-    enqueue(&mut app.conn(), &rows).unwrap();
+    enqueue(&mut app.conn(), &rows, &onward::participants::access::Gate).unwrap();
     sink.set_mode(crate::smtp::Mode::RefuseForNow);
     jobs::run(&ctx, JobName::OutboxDelivery, "refused", now).unwrap();
     let attempts: Vec<(i32, String)> = notifications::table

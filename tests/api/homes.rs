@@ -67,7 +67,7 @@ fn failed_email(app: &TestApp, participant: Option<i64>, to: &str, subject: &str
         onward::db::now(),
         &url::Url::parse("https://onward.example.org/").unwrap(),
     );
-    onward::outbox::enqueue(&mut app.conn(), &[row]).unwrap();
+    onward::outbox::enqueue(&mut app.conn(), &[row], &onward::participants::access::Gate).unwrap();
     diesel::update(notifications::table.filter(notifications::to_address.eq(to)))
         .set((
             notifications::status.eq("failed"),

@@ -1,7 +1,9 @@
 //! Black-box tests: the real server on port 0, a fresh database per test. `cargo test` runs them on
 //! SQLite; with `ONWARD_TEST_POSTGRES_URL` set the same tests run on PostgreSQL.
 
+mod access_gate;
 mod audit;
+mod audit_reads;
 mod auth;
 mod authorization;
 mod authz_matrix;
