@@ -154,7 +154,53 @@ impl Staff {
     }
 }
 
+/// Participant, site, probation officer, restricted.
+type CaseRow = (i64, i64, Option<i64>, bool);
+
+const CASE_COLUMNS: (
+    participants::id,
+    participants::site_id,
+    participants::probation_officer_id,
+    participants::restricted,
+) = (
+    participants::id,
+    participants::site_id,
+    participants::probation_officer_id,
+    participants::restricted,
+);
+
 impl Case {
+    /// Cases from their rows, with their mentors and named staff as (participant, user) pairs.
+    fn assemble(
+        cases: &mut HashMap<i64, Case>,
+        rows: Vec<CaseRow>,
+        mentors: Vec<(i64, i64)>,
+        named: Vec<(i64, i64)>,
+    ) {
+        for (id, site_id, officer, restricted) in rows {
+            cases.insert(
+                id,
+                Case {
+                    site_id,
+                    probation_officer_id: officer,
+                    restricted,
+                    mentors: Vec::new(),
+                    named: Vec::new(),
+                },
+            );
+        }
+        for (p, u) in mentors {
+            if let Some(c) = cases.get_mut(&p) {
+                c.mentors.push(u);
+            }
+        }
+        for (p, u) in named {
+            if let Some(c) = cases.get_mut(&p) {
+                c.named.push(u);
+            }
+        }
+    }
+
     /// The cases of `ids` (missing ids are left out).
     pub fn load(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, Case>, DbError> {
         let mut wanted: Vec<i64> = ids.to_vec();
@@ -162,101 +208,46 @@ impl Case {
         wanted.dedup();
         let mut cases: HashMap<i64, Case> = HashMap::new();
         for chunk in wanted.chunks(500) {
-            let rows: Vec<(i64, i64, Option<i64>, bool)> = participants::table
+            let rows = participants::table
                 .filter(participants::id.eq_any(chunk))
-                .select((
-                    participants::id,
-                    participants::site_id,
-                    participants::probation_officer_id,
-                    participants::restricted,
-                ))
+                .select(CASE_COLUMNS)
                 .load(conn)?;
-            for (id, site_id, officer, restricted) in rows {
-                cases.insert(
-                    id,
-                    Case {
-                        site_id,
-                        probation_officer_id: officer,
-                        restricted,
-                        mentors: Vec::new(),
-                        named: Vec::new(),
-                    },
-                );
-            }
-            let mentors: Vec<(i64, i64)> = participant_mentors::table
+            let mentors = participant_mentors::table
                 .filter(participant_mentors::participant_id.eq_any(chunk))
                 .select((
                     participant_mentors::participant_id,
                     participant_mentors::user_id,
                 ))
                 .load(conn)?;
-            for (p, u) in mentors {
-                if let Some(c) = cases.get_mut(&p) {
-                    c.mentors.push(u);
-                }
-            }
-            let named: Vec<(i64, i64)> = participant_access::table
+            let named = participant_access::table
                 .filter(participant_access::participant_id.eq_any(chunk))
                 .select((
                     participant_access::participant_id,
                     participant_access::user_id,
                 ))
                 .load(conn)?;
-            for (p, u) in named {
-                if let Some(c) = cases.get_mut(&p) {
-                    c.named.push(u);
-                }
-            }
+            Case::assemble(&mut cases, rows, mentors, named);
         }
         Ok(cases)
     }
 
     /// Every participant's case, in three queries (the reminder sweep).
     pub fn load_all(conn: &mut DbConnection) -> Result<HashMap<i64, Case>, DbError> {
-        let mut cases: HashMap<i64, Case> = participants::table
-            .select((
-                participants::id,
-                participants::site_id,
-                participants::probation_officer_id,
-                participants::restricted,
-            ))
-            .load::<(i64, i64, Option<i64>, bool)>(conn)?
-            .into_iter()
-            .map(|(id, site_id, officer, restricted)| {
-                (
-                    id,
-                    Case {
-                        site_id,
-                        probation_officer_id: officer,
-                        restricted,
-                        mentors: Vec::new(),
-                        named: Vec::new(),
-                    },
-                )
-            })
-            .collect();
-        let mentors: Vec<(i64, i64)> = participant_mentors::table
+        let mut cases = HashMap::new();
+        let rows = participants::table.select(CASE_COLUMNS).load(conn)?;
+        let mentors = participant_mentors::table
             .select((
                 participant_mentors::participant_id,
                 participant_mentors::user_id,
             ))
             .load(conn)?;
-        for (p, u) in mentors {
-            if let Some(c) = cases.get_mut(&p) {
-                c.mentors.push(u);
-            }
-        }
-        let named: Vec<(i64, i64)> = participant_access::table
+        let named = participant_access::table
             .select((
                 participant_access::participant_id,
                 participant_access::user_id,
             ))
             .load(conn)?;
-        for (p, u) in named {
-            if let Some(c) = cases.get_mut(&p) {
-                c.named.push(u);
-            }
-        }
+        Case::assemble(&mut cases, rows, mentors, named);
         Ok(cases)
     }
 

@@ -226,6 +226,28 @@ async fn the_gate_is_asked_again_just_before_an_email_is_sent() {
     );
 }
 
+/// Restrict the fixture's person, with its officer and `named` named on them.
+async fn restrict(f: &Fixture, named: Vec<i64>) {
+    update(&f.app, &f.coordinator, f.participant_id, |b| {
+        b["probation_officer_id"] = json!(f.probation.id);
+        b["restricted"] = json!(true);
+        b["named_staff_ids"] = json!(named);
+    })
+    .await;
+}
+
+/// The emails queued, as an admin lists them.
+async fn pending(f: &Fixture) -> Vec<Value> {
+    let pending: Value = f
+        .app
+        .get(&f.admin, "/api/v1/notifications?status=pending")
+        .await
+        .json()
+        .await
+        .unwrap();
+    pending["items"].as_array().unwrap().clone()
+}
+
 /// The reminders fixture with a digest rule for the probation officer, the person restricted
 /// with `named` named on them, and the day's digest composed (not yet sent).
 async fn composed_digest(named: impl Fn(&Fixture) -> Vec<i64>) -> (Fixture, i64) {
@@ -241,29 +263,15 @@ async fn composed_digest(named: impl Fn(&Fixture) -> Vec<i64>) -> (Fixture, i64)
             .await,
     )
     .await;
-    let ids = named(&f);
-    update(&f.app, &f.coordinator, f.participant_id, |b| {
-        b["probation_officer_id"] = json!(f.probation.id);
-        b["restricted"] = json!(true);
-        b["named_staff_ids"] = json!(ids);
-    })
-    .await;
+    restrict(&f, named(&f)).await;
     let now = at("2027-05-25T09:00:00Z");
     jobs::run(&f.ctx, JobName::ReminderSweep, &jobs::slot_of(now), now).unwrap();
     jobs::run(&f.ctx, JobName::DailyDigest, &jobs::slot_of(now), now).unwrap();
-    let pending: Value = f
-        .app
-        .get(&f.admin, "/api/v1/notifications?status=pending")
+    let digest = pending(&f)
         .await
-        .json()
-        .await
-        .unwrap();
-    let digest = pending["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+        .into_iter()
         .find(|n| n["kind"] == "digest")
-        .unwrap_or_else(|| panic!("a digest is queued: {pending}"))["id"]
+        .expect("a digest is queued")["id"]
         .as_i64()
         .unwrap();
     (f, digest)
@@ -273,20 +281,11 @@ async fn composed_digest(named: impl Fn(&Fixture) -> Vec<i64>) -> (Fixture, i64)
 async fn an_admin_not_named_on_a_restricted_person_cannot_open_a_digest_that_lists_them() {
     let (f, digest) = composed_digest(|f| vec![f.coordinator.id, f.probation.id]).await;
     // Listed, for delivery's sake, without its subject.
-    let pending: Value = f
-        .app
-        .get(&f.admin, "/api/v1/notifications?status=pending")
+    let line = pending(&f)
         .await
-        .json()
-        .await
-        .unwrap();
-    let line = pending["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+        .into_iter()
         .find(|n| n["id"] == digest)
-        .unwrap()
-        .clone();
+        .unwrap();
     assert_eq!(
         line["subject"],
         "About a restricted participant (subject hidden)"
@@ -302,13 +301,7 @@ async fn an_admin_not_named_on_a_restricted_person_cannot_open_a_digest_that_lis
     assert!(!body.contains("PT-2027-00001"), "{body}");
     // An admin named on the person opens it, and the reading is on the person's trail.
     let named_admin = f.app.user(Role::Admin, None);
-    let ids = vec![f.coordinator.id, f.probation.id, named_admin.id];
-    update(&f.app, &f.coordinator, f.participant_id, |b| {
-        b["probation_officer_id"] = json!(f.probation.id);
-        b["restricted"] = json!(true);
-        b["named_staff_ids"] = json!(ids);
-    })
-    .await;
+    restrict(&f, vec![f.coordinator.id, f.probation.id, named_admin.id]).await;
     let (client, _) = f.app.login(&named_admin.email, PASSWORD).await;
     let html = page(&client, f.app.url(&format!("/outbox/{digest}"))).await;
     assert!(html.contains("PT-2027-00001"), "{html}");
@@ -321,12 +314,7 @@ async fn an_admin_not_named_on_a_restricted_person_cannot_open_a_digest_that_lis
 #[actix_web::test]
 async fn a_digest_composed_before_the_officer_was_unnamed_does_not_reach_them() {
     let (f, _) = composed_digest(|f| vec![f.coordinator.id, f.probation.id]).await;
-    update(&f.app, &f.coordinator, f.participant_id, |b| {
-        b["probation_officer_id"] = json!(f.probation.id);
-        b["restricted"] = json!(true);
-        b["named_staff_ids"] = json!([f.coordinator.id]);
-    })
-    .await;
+    restrict(&f, vec![f.coordinator.id]).await;
     let now = at("2027-05-25T10:00:00Z");
     jobs::run(&f.ctx, JobName::DailyDigest, "again", now).unwrap();
     jobs::run(&f.ctx, JobName::OutboxDelivery, "d", now).unwrap();

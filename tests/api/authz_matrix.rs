@@ -436,7 +436,7 @@ async fn world() -> World {
             app.post_json(
                 by,
                 &format!("{p}/exit-plan"),
-                &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+                &json!({"target_release_date": day(180), "release_type": "parole"}),
             )
             .await,
             "plan",
@@ -471,7 +471,7 @@ async fn world() -> World {
                 by,
                 &format!("{p}/risk-reviews"),
                 &json!({"instrument": "VERA-2R", "level": "moderate", "assessor": "Dr. Aliev",
-                        "assessed_on": "2026-11-01", "review_by": "2027-02-01"}),
+                        "assessed_on": day(-30), "review_by": day(60)}),
             )
             .await,
             "risk review",
@@ -487,8 +487,8 @@ async fn world() -> World {
                 cohort_by,
                 "/api/v1/cohorts",
                 &json!({"programme_id": programme, "site_id": site, "name": format!("Group {n}"),
-                        "capacity": 10, "start_date": "2026-12-07",
-                        "schedule": {"first_date": "2026-12-07", "time": "10:00", "duration_minutes": 60,
+                        "capacity": 10, "start_date": day(0),
+                        "schedule": {"first_date": day(0), "time": "10:00", "duration_minutes": 60,
                                      "every_weeks": 1, "count": 1, "room": format!("Room {n}")}}),
             )
             .await,
@@ -538,7 +538,7 @@ async fn world() -> World {
             // Nobody may be sent a restricted person's handover unless named: it stays due.
             use onward::db::schema::handovers;
             let day = chrono::Utc::now().date_naive();
-            let release = chrono::NaiveDate::from_ymd_opt(2027, 6, 1).unwrap();
+            let release: chrono::NaiveDate = crate::helpers::day(180).parse().unwrap();
             let mut c = app.conn();
             onward::handovers::sweep::open(
                 &mut c,
@@ -756,7 +756,7 @@ fn body(w: &World, method: &str, path: &str, s: Scope) -> Value {
         }
         ("post", "/api/v1/participants/{id}/exit-plan")
         | ("put", "/api/v1/participants/{id}/exit-plan") => {
-            json!({"target_release_date": "2027-06-01", "release_type": "parole", "status": "active"})
+            json!({"target_release_date": day(180), "release_type": "parole", "status": "active"})
         }
         ("put", "/api/v1/participants/{id}/exit-plan/pathways/{pathway}") => {
             json!({"status": "in_progress", "responsible": "Housing officer"})
@@ -777,10 +777,10 @@ fn body(w: &World, method: &str, path: &str, s: Scope) -> Value {
         }
         ("post", "/api/v1/participants/{id}/risk-reviews") => {
             json!({"instrument": "VERA-2R", "level": "low", "assessor": "Dr. Aliev",
-                   "assessed_on": "2026-11-02", "review_by": "2027-03-01"})
+                   "assessed_on": day(-30), "review_by": day(90)})
         }
         ("post", "/api/v1/handovers/{id}/meeting") => {
-            json!({"at": "2027-02-01T10:00", "minutes": 60, "place": "Room 1", "attendee_ids": []})
+            json!({"at": format!("{}T10:00", day(60)), "minutes": 60, "place": "Room 1", "attendee_ids": []})
         }
         ("post", "/api/v1/programmes") | ("put", "/api/v1/programmes/{id}") => {
             json!({"name": if method == "put" { "Pathways".to_string() } else { format!("Programme {n}") },
@@ -788,17 +788,17 @@ fn body(w: &World, method: &str, path: &str, s: Scope) -> Value {
         }
         ("post", "/api/v1/cohorts") => {
             json!({"programme_id": w.programme, "site_id": c.site, "name": format!("Cohort {n}"), "capacity": 5,
-                   "start_date": "2027-01-04",
-                   "schedule": {"first_date": "2027-01-04", "time": "09:00", "duration_minutes": 60,
+                   "start_date": day(28),
+                   "schedule": {"first_date": day(28), "time": "09:00", "duration_minutes": 60,
                                 "every_weeks": 1, "count": 1, "room": format!("Hall {n}")}})
         }
         ("put", "/api/v1/cohorts/{id}") => json!({"capacity": 10}),
         ("post", "/api/v1/cohorts/{id}/sessions") => {
-            json!({"session": {"starts_at": format!("2027-02-{:02}T09:00", 1 + n % 27), "duration_minutes": 30,
+            json!({"session": {"starts_at": format!("{}T09:00", day(60 + n as i64 % 27)), "duration_minutes": 30,
                                "room": format!("Annex {n}")}})
         }
         ("post", "/api/v1/sessions/{id}/reschedule") => {
-            json!({"starts_at": "2026-12-08T10:00", "reason": "Drill", "requested_by": "Security"})
+            json!({"starts_at": format!("{}T10:00", day(1)), "reason": "Drill", "requested_by": "Security"})
         }
         ("post", "/api/v1/sessions/{id}/cancel") => {
             json!({"reason": "Facilitator ill", "requested_by": "Coordinator"})
@@ -1270,7 +1270,7 @@ async fn the_outbox_shows_a_restricted_persons_emails_to_admins_without_their_ca
         app.post_json(
             &coordinator,
             &format!("{p}/exit-plan"),
-            &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+            &json!({"target_release_date": day(180), "release_type": "parole"}),
         )
         .await,
         "plan",

@@ -437,3 +437,9 @@ pub async fn reads(app: &TestApp, id: i64, action: &str) -> Vec<i64> {
         .filter_map(|e| e["actor_user_id"].as_i64())
         .collect()
 }
+
+/// The day `offset` days from today (UTC), as `YYYY-MM-DD`: tests derive their dates from the
+/// clock, so they pass whatever day they run.
+pub fn day(offset: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
+}

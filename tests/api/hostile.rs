@@ -42,7 +42,7 @@ async fn case() -> Case {
         .post_json(
             &coordinator,
             &format!("/api/v1/participants/{participant}/exit-plan"),
-            &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+            &json!({"target_release_date": day(180), "release_type": "parole"}),
         )
         .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
@@ -262,7 +262,7 @@ async fn state_changing_page_forms_without_or_with_a_wrong_csrf_token_change_not
             &c.coordinator,
             format!("/handovers/{handover}/meeting"),
             fields(&[
-                ("at", "2027-02-01T10:00"),
+                ("at", &format!("{}T10:00", day(60))),
                 ("minutes", "60"),
                 ("place", "Room 1"),
             ]),
