@@ -30,7 +30,8 @@ login-password = Password
 login-submit = Log in
 login-wrong = The email address or password is not right. Check them and try again.
 login-expired = The login form had expired. Please log in again.
-login-throttled-account = Too many failed attempts for this account. For safety, wait { $minutes } minutes and try again, or ask an administrator.
+login-throttled-wait = Too many failed attempts for this account from this computer. Wait { $minutes } minutes and try again.
+login-throttled-wait-seconds = Too many failed attempts for this account from this computer. Wait { $seconds } seconds and try again.
 login-throttled-address = Too many failed attempts from this computer. Wait { $minutes } minutes and try again.
 
 ## Home

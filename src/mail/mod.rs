@@ -21,7 +21,7 @@ use serde::Serialize;
 struct EmailTemplates;
 
 /// Kinds of email Onward writes; each has a subject, text and HTML template per language.
-pub const KINDS: [&str; 10] = [
+pub const KINDS: [&str; 11] = [
     "milestone_reminder",
     "milestone_overdue",
     "release_reminder",
@@ -32,6 +32,7 @@ pub const KINDS: [&str; 10] = [
     "handover_overdue",
     "handover_unsent",
     "handover_meeting",
+    "login_burst",
 ];
 
 fn registry(escape: bool) -> Handlebars<'static> {
