@@ -276,7 +276,7 @@ impl Mailer {
                 let path = dir.join(format!("{name}.eml"));
                 // Write then rename, so that a half-written file is never taken for an email.
                 let partial = dir.join(format!(".{name}.partial"));
-                std::fs::write(&partial, message.formatted()).map_err(transient)?;
+                crate::files::write_private(&partial, message.formatted()).map_err(transient)?;
                 std::fs::rename(&partial, &path).map_err(transient)?;
                 tracing::info!(to = %email.to, subject = %email.subject, file = %path.display(), "email written to the outbox folder");
                 Ok(())

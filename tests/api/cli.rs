@@ -757,3 +757,43 @@ async fn logs_at_debug_and_trace_hold_neither_a_narrative_nor_a_calendar_feed_se
         );
     }
 }
+
+#[cfg(unix)]
+#[actix_web::test]
+async fn the_data_key_the_database_and_email_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    // A new SQLite database, and the demo's data key beside it.
+    let dir = tempdir::TempDir::new();
+    let db = dir.0.join("fresh.db");
+    let url = format!("sqlite://{}", db.display());
+    let demo = serve_demo(&url);
+    assert!(demo.contains("Demo data loaded"), "{demo}");
+    assert_eq!(mode(&db), 0o600, "the database");
+    assert_eq!(mode(&dir.0.join("demo-data.key")), 0o600, "the data key");
+    // An email written to the outbox folder.
+    let outbox = dir.0.join("outbox");
+    let out = run_job(&url, &outbox, "reminder-sweep");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_job(&url, &outbox, "outbox-delivery");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = eml_files(&outbox);
+    assert!(!files.is_empty(), "the demo has reminders due");
+    for name in files {
+        assert_eq!(mode(&outbox.join(&name)), 0o600, "{name}");
+    }
+}
