@@ -487,7 +487,7 @@ fn demo_data_key(config: &Config) -> Result<crate::crypto::Keyring, String> {
         Err(_) => {
             std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             let hex = crate::crypto::DataKey::generate_hex();
-            std::fs::write(&file, format!("{hex}\n"))
+            crate::files::write_private(&file, format!("{hex}\n"))
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             hex
         }

@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod enrolments;
 pub mod exit_plans;
+pub mod files;
 pub mod handovers;
 pub mod home;
 pub mod i18n;

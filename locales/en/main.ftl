@@ -30,7 +30,8 @@ login-password = Password
 login-submit = Log in
 login-wrong = The email address or password is not right. Check them and try again.
 login-expired = The login form had expired. Please log in again.
-login-throttled-account = Too many failed attempts for this account. For safety, wait { $minutes } minutes and try again, or ask an administrator.
+login-throttled-wait = Too many failed attempts for this account from this computer. Wait { $minutes } minutes and try again.
+login-throttled-wait-seconds = Too many failed attempts for this account from this computer. Wait { $seconds } seconds and try again.
 login-throttled-address = Too many failed attempts from this computer. Wait { $minutes } minutes and try again.
 
 ## Home
@@ -104,7 +105,7 @@ error-required = This field is required.
 error-date = Enter a date as YYYY-MM-DD, for example 2026-03-31.
 error-date-of-birth-future = The date of birth must be in the past.
 error-case-reference = Enter a case reference like KG-2026-00042.
-error-case-reference-taken = Another participant already has this case reference.
+error-case-reference-unavailable = This case reference cannot be used. Check it; if it is right, ask an administrator.
 error-too-long-100 = Use at most 100 characters.
 error-control-characters = Remove the special (control) characters.
 error-status = Choose one of: in custody, released, transferred, closed.

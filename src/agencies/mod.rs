@@ -17,7 +17,7 @@ use crate::auth::{Actor, Role};
 use crate::db::schema::{agencies, participants, sharing_bases};
 use crate::db::{self, now, DbConnection, DbError};
 use crate::participants::access as participant_access;
-use crate::programmes::model::{one_of, parse_date, required_text};
+use crate::programmes::model::{one_of, parse_date, required_line, required_text};
 use crate::web::errors::{FieldErrors, Problem};
 
 pub const AGENCY_KINDS: [&str; 7] = [
@@ -90,7 +90,7 @@ pub struct AgencyFields {
 impl AgencyInput {
     pub fn validate(&self) -> Result<AgencyFields, FieldErrors> {
         let mut e = FieldErrors::default();
-        let name = required_text(&mut e, "name", &self.name, 200);
+        let name = required_line(&mut e, "name", &self.name, 200);
         let kind = one_of(&mut e, "kind", &self.kind, &AGENCY_KINDS);
         let mailbox = match self.mailbox.as_deref().map(str::trim).unwrap_or("") {
             "" => {

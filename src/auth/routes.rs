@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::audit::{self, Who};
 use crate::auth::extract::constant_time_eq;
 use crate::auth::login::{self as attempts, LoginOutcome};
-use crate::auth::throttle::Throttled;
+use crate::auth::throttle::{Gate, Throttled};
 use crate::auth::tokens::random_secret;
 use crate::auth::{sessions, Actor, PageActor, RequestMeta, Role};
 use crate::db::DbError;
@@ -132,6 +132,7 @@ struct LoginForm {
 #[post("/login")]
 async fn login(
     state: web::Data<AppState>,
+    gate: web::Data<Gate>,
     req: HttpRequest,
     meta: RequestMeta,
     PageForm(form): PageForm<LoginForm>,
@@ -161,10 +162,32 @@ async fn login(
     }
     let password = form.password;
     let hours = state.config.session_hours;
-    let (e, m) = (email.clone(), meta.clone());
-    let outcome = state
-        .db(move |conn| attempts::attempt(conn, &e, &password, &m, hours))
-        .await?;
+    let ip = meta.ip.clone();
+    // A refusal this instance already knows is answered without touching the database.
+    let outcome = match gate.check(&email, ip.as_deref()) {
+        Some(refused) => LoginOutcome::Throttled(refused),
+        None => {
+            let (e, m) = (email.clone(), meta.clone());
+            match state.db(move |conn| attempts::begin(conn, &e, &m)).await? {
+                attempts::Begun::Refused(refused) => {
+                    gate.remember(&email, ip.as_deref(), refused);
+                    LoginOutcome::Throttled(refused)
+                }
+                attempts::Begun::Check(account) => {
+                    // The hash is checked holding no connection, lock or transaction.
+                    let id = account.as_ref().map(|(id, _)| *id);
+                    let ok = web::block(move || attempts::verify(&password, &account))
+                        .await
+                        .map_err(|e| PageError::from(DbError::Unavailable(e.to_string())))?;
+                    let (e, m) = (email.clone(), meta.clone());
+                    let public_url = state.config.public_url.clone();
+                    state
+                        .db(move |conn| attempts::finish(conn, &e, &m, id, ok, hours, &public_url))
+                        .await?
+                }
+            }
+        }
+    };
     match outcome {
         LoginOutcome::Success { user, session } => {
             tracing::info!(user_id = user.0, "login succeeded");
@@ -184,16 +207,24 @@ async fn login(
             StatusCode::UNAUTHORIZED,
         )),
         LoginOutcome::Throttled(t) => {
-            let (key, secs) = match t {
-                Throttled::Account { retry_after_secs } => {
-                    ("login-throttled-account", retry_after_secs)
-                }
-                Throttled::Address { retry_after_secs } => {
-                    ("login-throttled-address", retry_after_secs)
-                }
+            let secs = t.retry_after_secs();
+            let message = match t {
+                Throttled::Wait { .. } if secs < 60 => t_args(
+                    &words,
+                    "login-throttled-wait-seconds",
+                    &[("seconds", secs.to_string())],
+                ),
+                Throttled::Wait { .. } => t_args(
+                    &words,
+                    "login-throttled-wait",
+                    &[("minutes", secs.div_ceil(60).to_string())],
+                ),
+                Throttled::Address { .. } => t_args(
+                    &words,
+                    "login-throttled-address",
+                    &[("minutes", secs.div_ceil(60).max(1).to_string())],
+                ),
             };
-            let minutes = secs.div_ceil(60).max(1);
-            let message = t_args(&words, key, &[("minutes", minutes.to_string())]);
             let mut resp = render_login(
                 lang,
                 &cookie_csrf,

@@ -38,6 +38,18 @@ pub struct FeedInput {
     pub cohort_id: Option<i64>,
 }
 
+/// Text as it may go into an `.ics` property. The `icalendar` crate escapes `\\`, `,`, `;` and
+/// newlines but leaves a carriage return (which ends a content line) and other control
+/// characters as they are: line breaks of any kind become newlines (escaped as `\\n`), and
+/// other control characters, which RFC 5545 text may not hold, are dropped.
+pub fn ics_text(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect()
+}
+
 /// Create a feed; the answer carries its secret URL once.
 pub fn create(
     conn: &mut DbConnection,
@@ -222,7 +234,7 @@ pub fn render(conn: &mut DbConnection, token: &str) -> Result<Option<String>, Db
         let mut event = icalendar::Event::new();
         event
             .uid(&format!("session-{}@onward", s.id))
-            .summary(&format!("{programme} — {cohort}"))
+            .summary(&ics_text(&format!("{programme} — {cohort}")))
             .starts(Utc.from_utc_datetime(&s.starts_at))
             .ends(Utc.from_utc_datetime(&s.ends_at))
             .sequence(u32::try_from(s.version).unwrap_or(0))
@@ -232,10 +244,10 @@ pub fn render(conn: &mut DbConnection, token: &str) -> Result<Option<String>, Db
                 EventStatus::Confirmed
             });
         if !s.room.is_empty() {
-            event.location(&s.room);
+            event.location(&ics_text(&s.room));
         }
         if let Some(reason) = &s.status_reason {
-            event.description(reason);
+            event.description(&ics_text(reason));
         }
         calendar.push(event.done());
     }

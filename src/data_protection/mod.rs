@@ -129,6 +129,11 @@ impl From<ExportError> for crate::web::errors::Problem {
     }
 }
 
+/// Only auditors and admins take subject access exports.
+fn may_export(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Auditor | Role::Admin)
+}
+
 /// The participant's id from an id or a case reference.
 pub fn find(conn: &mut DbConnection, reference: &str) -> Result<i64, ExportError> {
     let by_ref: Option<i64> = participants::table
@@ -163,6 +168,10 @@ pub fn take(
     who: &Who,
     reference: &str,
 ) -> Result<Value, ExportError> {
+    // The role first: anyone else gets the same answer whether the participant exists or not.
+    if !may_export(actor) {
+        return Err(ExportError::Forbidden);
+    }
     let id = find(conn, reference)?;
     export(conn, keys, Some(actor), who, id)
 }
@@ -177,10 +186,8 @@ pub fn export(
     who: &Who,
     participant_id: i64,
 ) -> Result<Value, ExportError> {
-    if let Some(a) = actor {
-        if !matches!(a.role, Role::Auditor | Role::Admin) {
-            return Err(ExportError::Forbidden);
-        }
+    if actor.is_some_and(|a| !may_export(a)) {
+        return Err(ExportError::Forbidden);
     }
     audit::record(
         conn,

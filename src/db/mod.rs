@@ -280,6 +280,9 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, OpenError> {
             std::fs::create_dir_all(parent)
                 .map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
         }
+        // Created readable by the owner only; SQLite gives its journal files the same mode.
+        crate::files::create_private_if_missing(path)
+            .map_err(|e| fail(format!("cannot create {}: {e}", path.display())))?;
     }
     let manager = ConnectionManager::new(url.clone());
     // Try once by hand so that the error says why (r2d2 would only say "timed out"); this first

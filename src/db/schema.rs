@@ -448,6 +448,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    login_throttles (subject) {
+        subject -> Text,
+        window_start -> Timestamp,
+        failures -> Integer,
+        refused -> Integer,
+        last_attempt_at -> Timestamp,
+        reported_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sharing_bases -> agencies (agency_id));
 diesel::joinable!(sharing_bases -> participants (participant_id));
 diesel::joinable!(plan_template_milestones -> plan_templates (template_id));

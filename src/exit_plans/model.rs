@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{exit_plan_pathways, exit_plans, milestones, plan_template_milestones};
-use crate::programmes::model::{one_of, parse_date, required_text};
+use crate::programmes::model::{one_of, parse_date, required_line};
 use crate::web::errors::FieldErrors;
 
 pub const RELEASE_TYPES: [&str; 5] = [
@@ -221,7 +221,7 @@ impl MilestoneInput {
             None | Some("") => kind
                 .clone()
                 .map(|k| crate::i18n::t(&crate::i18n::DEFAULT_LANG, &format!("milestone-{k}"))),
-            Some(_) => required_text(&mut e, "title", &self.title, 200),
+            Some(_) => required_line(&mut e, "title", &self.title, 200),
         };
         let due = match (
             self.due_date
@@ -300,7 +300,7 @@ pub struct TemplateMilestoneInput {
 impl TemplateInput {
     pub fn validate(&self) -> Result<(String, String, Vec<TemplateMilestone>), FieldErrors> {
         let mut e = FieldErrors::default();
-        let name = required_text(&mut e, "name", &self.name, 200);
+        let name = required_line(&mut e, "name", &self.name, 200);
         let description = self
             .description
             .clone()

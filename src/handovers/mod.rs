@@ -654,10 +654,8 @@ fn check_meeting(
     if !(15..=480).contains(&minutes) {
         e.add("minutes", "error-meeting-minutes");
     }
-    let place = input.place.clone().unwrap_or_default().trim().to_string();
-    if place.chars().count() > 200 {
-        e.too_long("place", 200);
-    }
+    let place =
+        crate::programmes::model::optional_line(&mut e, "place", input.place.as_deref(), 200);
     let ids = input.attendee_ids.clone().unwrap_or_default();
     if ids.is_empty() {
         e.add("attendee_ids", "error-attendees");

@@ -717,7 +717,7 @@ pub fn invite(
         );
     }
     if !place.is_empty() {
-        event.location(place);
+        event.location(&crate::calendars::ics_text(place));
     }
     let mut calendar = Calendar::new();
     calendar.append_property(icalendar::Property::new("METHOD", "REQUEST"));

@@ -21,7 +21,7 @@ use serde::Serialize;
 struct EmailTemplates;
 
 /// Kinds of email Onward writes; each has a subject, text and HTML template per language.
-pub const KINDS: [&str; 10] = [
+pub const KINDS: [&str; 11] = [
     "milestone_reminder",
     "milestone_overdue",
     "release_reminder",
@@ -32,6 +32,7 @@ pub const KINDS: [&str; 10] = [
     "handover_overdue",
     "handover_unsent",
     "handover_meeting",
+    "login_burst",
 ];
 
 fn registry(escape: bool) -> Handlebars<'static> {
@@ -275,7 +276,7 @@ impl Mailer {
                 let path = dir.join(format!("{name}.eml"));
                 // Write then rename, so that a half-written file is never taken for an email.
                 let partial = dir.join(format!(".{name}.partial"));
-                std::fs::write(&partial, message.formatted()).map_err(transient)?;
+                crate::files::write_private(&partial, message.formatted()).map_err(transient)?;
                 std::fs::rename(&partial, &path).map_err(transient)?;
                 tracing::info!(to = %email.to, subject = %email.subject, file = %path.display(), "email written to the outbox folder");
                 Ok(())

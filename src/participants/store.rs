@@ -398,7 +398,9 @@ fn duplicate_reference(e: DbError) -> ParticipantError {
     match e {
         DbError::Constraint(ref m) if m.contains("case_reference") => {
             let mut errors = FieldErrors::default();
-            errors.add("case_reference", "error-case-reference-taken");
+            // Uniqueness holds across sites, but the answer neither says where nor confirms that
+            // someone the user may not see exists.
+            errors.add("case_reference", "error-case-reference-unavailable");
             ParticipantError::Invalid(errors)
         }
         other => ParticipantError::Db(other),

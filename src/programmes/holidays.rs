@@ -9,7 +9,7 @@ use crate::audit::{self, Event, Who};
 use crate::auth::{Actor, Role};
 use crate::db::schema::site_holidays;
 use crate::db::{self, DbConnection, DbError};
-use crate::programmes::model::{parse_date, required_text};
+use crate::programmes::model::{parse_date, required_line};
 use crate::programmes::{store, ProgrammeError};
 use crate::web::errors::FieldErrors;
 
@@ -64,7 +64,7 @@ pub fn save(
             }
         };
         let date = parse_date(&mut e, &p("date"), &h.date);
-        let name = required_text(&mut e, &p("name"), &h.name, 200);
+        let name = required_line(&mut e, &p("name"), &h.name, 200);
         if let (Some(d), Some(n)) = (date, name) {
             valid.push((d, n));
         }

@@ -432,7 +432,7 @@ pub fn update_cohort(
     input: &CohortChanges,
 ) -> Result<CohortView, ProgrammeError> {
     let mut e = FieldErrors::default();
-    let name = required_text(&mut e, "name", &input.name, 200);
+    let name = required_line(&mut e, "name", &input.name, 200);
     let capacity = number_in(&mut e, "capacity", input.capacity, 1..=500, None);
     let start_date = parse_date(&mut e, "start_date", &input.start_date);
     let status = one_of(&mut e, "status", &input.status, &COHORT_STATUSES);
@@ -532,12 +532,13 @@ pub fn add_sessions(
                         .clone()
                         .or_else(|| input.override_reason.clone()),
                 );
+                let room = optional_line(&mut e, "session.room", s.room.as_deref(), 100);
                 match (start, minutes) {
                     (Some(start), Some(minutes)) if e.is_empty() => {
                         let utc = schedule::local_to_utc(zone, start);
                         (
                             vec![(utc, utc + Duration::minutes(i64::from(minutes)))],
-                            s.room.clone().unwrap_or_default().trim().to_string(),
+                            room,
                             s.facilitator_id,
                             reason,
                         )
@@ -603,7 +604,7 @@ fn reason_and_requester(
 ) -> (Option<String>, Option<String>) {
     (
         required_text(e, "reason", reason, 500),
-        required_text(e, "requested_by", requested_by, 200),
+        required_line(e, "requested_by", requested_by, 200),
     )
 }
 
@@ -641,19 +642,21 @@ pub fn reschedule(
         let (reason, requested_by) =
             reason_and_requester(&mut e, &input.reason, &input.requested_by);
         let override_reason = override_reason(&mut e, &input.override_reason);
-        let (Some(start), Some(minutes), Some(reason), Some(requested_by)) =
-            (start, minutes, reason, requested_by)
+        let errors_before = e.0.len();
+        let new_room = input
+            .room
+            .as_deref()
+            .map(|r| optional_line(&mut e, "room", Some(r), 100));
+        let room_ok = e.0.len() == errors_before;
+        let (Some(start), Some(minutes), Some(reason), Some(requested_by), true) =
+            (start, minutes, reason, requested_by, room_ok)
         else {
             return Err(ProgrammeError::Invalid(e));
         };
         let expected = input.version.ok_or(ProgrammeError::VersionRequired)?;
         let starts_at = schedule::local_to_utc(zone, start);
         let ends_at = starts_at + Duration::minutes(i64::from(minutes));
-        let room = input
-            .room
-            .clone()
-            .map(|r| r.trim().to_string())
-            .unwrap_or(session.room.clone());
+        let room = new_room.unwrap_or(session.room.clone());
         let found = clashes::find(
             conn,
             zone,

@@ -85,6 +85,44 @@ pub fn required_text(
     }
 }
 
+/// Whether text meant for one line holds a control character (a newline, a carriage return, a
+/// tab…): one-line text ends up in calendar files, email subjects and CSV cells.
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// [`required_text`] for one-line fields (names, titles): no control characters at all.
+pub fn required_line(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: &Option<String>,
+    max: usize,
+) -> Option<String> {
+    let s = required_text(errors, field, raw, max)?;
+    if has_control(&s) {
+        errors.add(field, "error-control-characters");
+        return None;
+    }
+    Some(s)
+}
+
+/// An optional one-line field (a room, a place), trimmed: at most `max` characters and no
+/// control characters, else the field is named in `errors`.
+pub fn optional_line(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> String {
+    let s = raw.unwrap_or("").trim().to_string();
+    if s.chars().count() > max {
+        errors.too_long(field, max);
+    } else if has_control(&s) {
+        errors.add(field, "error-control-characters");
+    }
+    s
+}
+
 /// Check a whole number within a range; `None` uses `default` when given.
 pub fn number_in(
     errors: &mut FieldErrors,
@@ -129,7 +167,7 @@ pub fn one_of(
 impl ProgrammeInput {
     pub fn validate(&self) -> Result<ProgrammeFields, FieldErrors> {
         let mut e = FieldErrors::default();
-        let name = required_text(&mut e, "name", &self.name, 200);
+        let name = required_line(&mut e, "name", &self.name, 200);
         let kind = one_of(&mut e, "kind", &self.kind, &PROGRAMME_KINDS);
         let description = self.description.as_deref().unwrap_or("").trim().to_string();
         if description.chars().count() > 4000 {
@@ -279,10 +317,7 @@ impl CadenceInput {
         );
         let every = number_in(e, &f("every_weeks"), self.every_weeks, 1..=2, Some(1));
         let count = number_in(e, &f("count"), self.count, 1..=200, None);
-        let room = self.room.as_deref().unwrap_or("").trim().to_string();
-        if room.chars().count() > 100 {
-            e.too_long(&f("room"), 100);
-        }
+        let room = optional_line(e, &f("room"), self.room.as_deref(), 100);
         Some(Cadence {
             first_date: first_date?,
             time: time?,
@@ -357,7 +392,7 @@ impl CohortInput {
         if self.site_id.is_none() {
             e.add("site_id", "error-required");
         }
-        let name = required_text(&mut e, "name", &self.name, 200);
+        let name = required_line(&mut e, "name", &self.name, 200);
         let capacity = number_in(&mut e, "capacity", self.capacity, 1..=500, None);
         let start_date = parse_date(&mut e, "start_date", &self.start_date);
         let schedule = self

@@ -48,10 +48,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for PageForm<T> {
     }
 }
 
-/// The first field whose value holds a NUL character (`%00`), which no text column can store:
-/// refused once for every form, naming the field.
+/// The first field whose value holds a NUL character, sent percent-encoded (`%00`) or raw,
+/// which no text column can store: refused once for every form, naming the field.
 fn field_with_nul(bytes: &[u8]) -> Option<String> {
-    if !bytes.windows(3).any(|w| w == b"%00") {
+    if !bytes.contains(&0) && !bytes.windows(3).any(|w| w == b"%00") {
         return None;
     }
     let pairs: Vec<(String, String)> = serde_html_form::from_bytes(bytes).ok()?;

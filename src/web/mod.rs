@@ -182,6 +182,7 @@ pub fn start(state: AppState) -> std::io::Result<(Server, std::net::SocketAddr)>
     pages::preload();
     let bind = state.config.bind.clone();
     let state = web::Data::new(state);
+    let login_gate = web::Data::new(crate::auth::throttle::Gate::default());
     let metrics = PrometheusMetricsBuilder::new("onward")
         .endpoint("/metrics")
         .mask_unmatched_patterns("UNKNOWN")
@@ -192,6 +193,7 @@ pub fn start(state: AppState) -> std::io::Result<(Server, std::net::SocketAddr)>
             .into_utoipa_app()
             .openapi(openapi::ApiDoc::openapi())
             .app_data(state.clone())
+            .app_data(login_gate.clone())
             .service(utoipa_actix_web::scope("/api/v1").configure(api_routes))
             .split_for_parts();
         let api = openapi::finish(api);

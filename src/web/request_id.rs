@@ -23,6 +23,16 @@ fn acceptable(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
+/// The path as it may be logged: a calendar feed's URL is its secret (the database keeps only
+/// its hash), so it is left out.
+pub fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/calendars/") {
+        "/calendars/[secret]"
+    } else {
+        path
+    }
+}
+
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -39,7 +49,7 @@ pub async fn middleware(
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.path(),
+        path = %loggable_path(req.path()),
         user_id = tracing::field::Empty,
     );
     let started = Instant::now();

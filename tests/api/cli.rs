@@ -616,3 +616,184 @@ async fn seeding_fills_an_empty_database_that_verifies_and_that_a_coordinator_ca
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("already holds 60 participants"), "{stderr}");
 }
+
+/// Run `onward serve` at `rust_log`, let `exercise` use it, and return everything it logged.
+async fn serve_and_capture_log<F, Fut>(database_url: &str, rust_log: &str, exercise: F) -> String
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onward"))
+        .args(["serve"])
+        .env("DATABASE_URL", database_url)
+        .env("ONWARD_BIND", "127.0.0.1:0")
+        .env("ONWARD_CONFIG", "/nonexistent")
+        .env("ONWARD_DATA_KEY", TEST_DATA_KEY)
+        .env("ONWARD_JOBS_DISABLED", "all")
+        .env("RUST_LOG", rust_log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Drain the log while the server runs, so that a full pipe never blocks it.
+    let mut stderr = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .trim()
+        .rsplit("listening on ")
+        .next()
+        .unwrap()
+        .trim_end_matches(')')
+        .to_string();
+    exercise(format!("http://{addr}")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    log.join().unwrap()
+}
+
+#[actix_web::test]
+async fn logs_at_debug_and_trace_hold_neither_a_narrative_nor_a_calendar_feed_secret() {
+    let app = spawn_app().await;
+    let site = app.site("KG-BSK", "Asia/Bishkek");
+    let coordinator = app.user(Role::Coordinator, Some("KG-BSK"));
+    let mentor = app.user(Role::Mentor, None);
+    let mut body = participant_body("KG-2026-00077", site);
+    body["mentor_ids"] = serde_json::json!([mentor.id]);
+    let participant = app.participant(&coordinator, body).await["id"]
+        .as_i64()
+        .unwrap();
+    for level in ["debug", "trace"] {
+        let canary = format!("canary-narrative-{level}-{}", uuid::Uuid::new_v4().simple());
+        let feed_url = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (c, m, found) = (canary.clone(), mentor.clone(), feed_url.clone());
+        let log = serve_and_capture_log(&app.database_url, level, |base| async move {
+            let client = reqwest::Client::new();
+            let note = serde_json::json!({
+                "contact_date": "2026-11-20",
+                "contact_type": "one_to_one",
+                "ratings": {"engagement": 4, "attitudes": 3, "social_ties": 2, "identity": 3, "readiness": 4},
+                "narrative": c,
+                "next_contact_date": "2026-12-04",
+                "tell_probation": false,
+            });
+            let resp = client
+                .post(format!("{base}/api/v1/participants/{participant}/progress-notes"))
+                .bearer_auth(&m.token)
+                .json(&note)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::CREATED);
+            // The notes page renders the narrative through Handlebars.
+            let browser = browser();
+            let login = browser.get(format!("{base}/login")).send().await.unwrap();
+            let csrf = hidden_value(&login.text().await.unwrap(), "csrf_token");
+            let resp = browser
+                .post(format!("{base}/login"))
+                .form(&[
+                    ("email", m.email.as_str()),
+                    ("password", PASSWORD),
+                    ("csrf_token", csrf.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+            let page = browser
+                .get(format!("{base}/participants/{participant}/notes"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(page.contains(&c), "the page shows the narrative");
+            let feed: serde_json::Value = client
+                .post(format!("{base}/api/v1/calendar-feeds"))
+                .bearer_auth(&m.token)
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let url = feed["url"].as_str().unwrap().to_string();
+            let path = &url[url.find("/calendars/").unwrap()..];
+            let resp = client.get(format!("{base}{path}")).send().await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            *found.lock().unwrap() = url;
+        })
+        .await;
+        let url = feed_url.lock().unwrap().clone();
+        let secret = url
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .trim_end_matches(".ics")
+            .to_string();
+        assert!(secret.len() >= 20, "a feed secret: {url}");
+        assert!(
+            log.contains("request finished"),
+            "the {level} log was captured: {log}"
+        );
+        assert!(
+            !log.contains(&canary),
+            "the {level} log holds the narrative"
+        );
+        assert!(
+            !log.contains(&secret),
+            "the {level} log holds the feed's secret"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[actix_web::test]
+async fn the_data_key_the_database_and_email_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    // A new SQLite database, and the demo's data key beside it.
+    let dir = tempdir::TempDir::new();
+    let db = dir.0.join("fresh.db");
+    let url = format!("sqlite://{}", db.display());
+    let demo = serve_demo(&url);
+    assert!(demo.contains("Demo data loaded"), "{demo}");
+    assert_eq!(mode(&db), 0o600, "the database");
+    assert_eq!(mode(&dir.0.join("demo-data.key")), 0o600, "the data key");
+    // An email written to the outbox folder.
+    let outbox = dir.0.join("outbox");
+    let out = run_job(&url, &outbox, "reminder-sweep");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_job(&url, &outbox, "outbox-delivery");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = eml_files(&outbox);
+    assert!(!files.is_empty(), "the demo has reminders due");
+    for name in files {
+        assert_eq!(mode(&outbox.join(&name)), 0o600, "{name}");
+    }
+}

@@ -1018,3 +1018,156 @@ async fn sql_like_search_strings_match_only_what_they_say_and_leave_the_tables_i
     let all: Value = read_json(&c.app, &c.coordinator, "/api/v1/milestones?per_page=100").await;
     assert!(titles(&all, "title").contains(&"Plain step".to_string()));
 }
+
+#[actix_web::test]
+async fn a_raw_nul_byte_in_a_form_is_refused_like_an_encoded_one() {
+    let app = spawn_app().await;
+    let client = browser();
+    let csrf = hidden_value(&page(&client, app.url("/login")).await, "csrf_token");
+    let mut body = format!("csrf_token={csrf}&password=whatever-it-is&email=someone").into_bytes();
+    body.extend_from_slice(b"\0@onward.test");
+    let resp = client
+        .post(app.url("/login"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("email"));
+    assert!(
+        !app.audit_actions().iter().any(|a| a.starts_with("login.")),
+        "nothing was tried"
+    );
+}
+
+#[actix_web::test]
+async fn control_characters_in_one_line_fields_are_refused_naming_the_field() {
+    let c = crate::delivery::cohort(2, 0, 10).await;
+    let resp = c
+        .app
+        .post_json(
+            &c.coordinator,
+            &format!("/api/v1/cohorts/{}/sessions", c.id),
+            &json!({ "session": { "starts_at": "2026-05-04T10:30", "duration_minutes": 60, "room": "Hall\rB" } }),
+        )
+        .await;
+    refused_naming(resp, "session.room", "a session's room").await;
+    let resp = c
+        .app
+        .post_json(
+            &c.coordinator,
+            &format!("/api/v1/sessions/{}/reschedule", c.sessions[0]),
+            &json!({ "starts_at": "2026-05-04T11:30", "room": "Hall\u{1b}[2J", "reason": "Clash", "requested_by": "Governor", "version": 1 }),
+        )
+        .await;
+    refused_naming(resp, "room", "a rescheduled session's room").await;
+    let person = c
+        .app
+        .participant(&c.coordinator, participant_body("KG-2026-00900", c.site))
+        .await;
+    let resp = c
+        .app
+        .post_json(
+            &c.coordinator,
+            &format!("/api/v1/participants/{}/exit-plan", person["id"]),
+            &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let resp = c
+        .app
+        .post_json(
+            &c.coordinator,
+            &format!("/api/v1/participants/{}/exit-plan/milestones", person["id"]),
+            &json!({"kind": "custom", "title": "Open a bank account\nnow", "offset_days": -3}),
+        )
+        .await;
+    refused_naming(resp, "title", "a milestone's title").await;
+}
+
+#[actix_web::test]
+async fn a_lone_carriage_return_never_reaches_a_calendar_file_unescaped() {
+    let c = crate::delivery::cohort(2, 0, 10).await;
+    let resp = c
+        .app
+        .post_json(
+            &c.coordinator,
+            &format!("/api/v1/sessions/{}/cancel", c.sessions[1]),
+            &json!({ "reason": "Fire alarm\rBEGIN:VALARM", "requested_by": "Governor", "version": 1 }),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let feed: Value = c
+        .app
+        .post_json(
+            &c.coordinator,
+            "/api/v1/calendar-feeds",
+            &json!({ "cohort_id": c.id }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = feed["url"].as_str().unwrap().to_string();
+    let path = &url[url.find("/calendars/").unwrap()..];
+    let text = reqwest::get(c.app.url(path))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let bytes = text.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'\r' {
+            assert_eq!(bytes.get(i + 1), Some(&b'\n'), "a lone CR at {i}: {text:?}");
+        }
+    }
+    assert!(text.contains("Fire alarm\\nBEGIN:VALARM"), "{text:?}");
+    assert!(!text.contains("\nBEGIN:VALARM"), "{text:?}");
+}
+
+#[actix_web::test]
+async fn export_answers_403_to_anyone_else_whether_or_not_the_participant_exists() {
+    let c = case().await;
+    for who in [&c.coordinator, &c.mentor, &c.officer] {
+        for id in [c.participant, c.participant + 1000] {
+            let resp = c
+                .app
+                .get(who, &format!("/api/v1/participants/{id}/export"))
+                .await;
+            assert_eq!(resp.status(), StatusCode::FORBIDDEN, "participant {id}");
+        }
+    }
+    let resp = c
+        .app
+        .get(
+            &c.admin,
+            &format!("/api/v1/participants/{}/export", c.participant + 1000),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND, "admins are told");
+}
+
+#[actix_web::test]
+async fn a_case_reference_used_at_another_site_is_refused_without_saying_it_exists() {
+    let c = case().await;
+    let lisbon = c.app.site("PT-LIS", "Europe/Lisbon");
+    let there = c.app.user(Role::Coordinator, Some("PT-LIS"));
+    let resp = c
+        .app
+        .post_json(
+            &there,
+            "/api/v1/participants",
+            &participant_body("KG-2026-00001", lisbon),
+        )
+        .await;
+    let problem = refused_naming(resp, "case_reference", "a case reference in use").await;
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert_eq!(
+        message,
+        "This case reference cannot be used. Check it; if it is right, ask an administrator."
+    );
+    assert!(!problem.to_string().contains("KG-BSK"), "{problem}");
+    assert_eq!(count_participants(&c.app), 1, "uniqueness still holds");
+}

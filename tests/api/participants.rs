@@ -134,7 +134,7 @@ async fn references_to_people_and_sites_are_checked() {
     assert_eq!(problem_fields(&problem), ["case_reference"]);
     assert_eq!(
         problem["errors"][0]["message"],
-        "Another participant already has this case reference."
+        "This case reference cannot be used. Check it; if it is right, ask an administrator."
     );
 }
 

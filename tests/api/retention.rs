@@ -608,7 +608,8 @@ async fn only_auditors_and_admins_see_retention_and_exports_and_only_admins_run_
             .send()
             .await
             .unwrap();
-        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        // The same answer whether the participant exists or not: no existence oracle.
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
         assert_eq!(run_now(app, who).await.status(), StatusCode::FORBIDDEN);
     }
     assert_eq!(
