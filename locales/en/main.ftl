@@ -473,6 +473,7 @@ jobs-counts = What it did
 job-outcome-running = Running
 job-outcome-succeeded = Succeeded
 job-outcome-failed = Failed
+job-outcome-partly_failed = Partly failed
 yes = Yes
 no = No
 agencies-title = Partner agencies

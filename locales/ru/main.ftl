@@ -497,6 +497,7 @@ jobs-counts = Что сделано
 job-outcome-running = Выполняется
 job-outcome-succeeded = Успешно
 job-outcome-failed = Ошибка
+job-outcome-partly_failed = Частично с ошибками
 yes = Да
 no = Нет
 agencies-title = Агентства-партнёры

@@ -210,6 +210,28 @@ pub struct ConnectionManager {
     /// Whether opening may create a missing SQLite file. Only the first open at start-up may:
     /// a file that disappears later must make Onward unready, not be replaced by an empty one.
     may_create: bool,
+    /// Connections opened beforehand on the caller's thread, handed to the pool first.
+    opened: Opened,
+}
+
+/// Connections a one-off command opened on its own thread for the pool to take. r2d2 opens
+/// connections on its worker threads; a worker that has used OpenSSL (TLS to PostgreSQL) frees
+/// its thread's OpenSSL state when the pool is dropped and the worker ends, which can race with
+/// OpenSSL's exit-time clean-up on the main thread (a crash as the command exits). Workers that
+/// only pass these along never touch OpenSSL.
+#[derive(Clone, Default)]
+struct Opened(std::sync::Arc<std::sync::Mutex<Vec<DbConnection>>>);
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Opened")
+    }
+}
+
+impl Opened {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<DbConnection>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl ConnectionManager {
@@ -217,10 +239,14 @@ impl ConnectionManager {
         Self {
             url,
             may_create: false,
+            opened: Opened::default(),
         }
     }
 
     fn open(&self) -> Result<DbConnection, ConnectionError> {
+        if let Some(conn) = self.opened.lock().pop() {
+            return Ok(conn);
+        }
         match &self.url {
             DatabaseUrl::Postgres { url } => Ok(DbConnection::Pg(PgConnection::establish(url)?)),
             DatabaseUrl::Sqlite { path, .. } => {
@@ -269,33 +295,96 @@ pub struct OpenError {
     pub reason: String,
 }
 
-/// Open a pool, failing fast with a one-line reason when the database cannot be reached.
+/// Whether opening the database may create a missing SQLite file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// `serve` and `migrate`: a new installation starts with an empty database.
+    IfMissing,
+    /// Every other command: a missing file is a mistyped path, not a new database.
+    Never,
+}
+
+/// Open the server's pool (it creates a missing SQLite file), failing fast with a one-line
+/// reason when the database cannot be reached.
 pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, OpenError> {
+    let builder = r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(3))
+        .test_on_check_out(true);
+    build_pool(url, builder, Create::IfMissing, 1)
+}
+
+/// Open a pool for a one-off command (`onward token create`, `jobs run`, `audit verify`…).
+///
+/// Every connection is opened on the calling thread before this returns, and none afterwards
+/// (no idle top-up, no reaper), so when the command ends no pool thread is opening a connection
+/// or holding OpenSSL state. With TLS to PostgreSQL a pool thread mid-handshake, or ending with
+/// its OpenSSL state, raced OpenSSL's exit-time clean-up and the command crashed (SIGSEGV,
+/// "double free") as it exited. With [`Create::Never`] a missing SQLite file is an error that
+/// names it, and nothing is created.
+pub fn connect_for_command(
+    url: &DatabaseUrl,
+    size: u32,
+    create: Create,
+) -> Result<DbPool, OpenError> {
+    let size = size.max(1);
+    let builder = r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(size))
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connection_timeout(Duration::from_secs(3))
+        .test_on_check_out(true);
+    build_pool(url, builder, create, size)
+}
+
+/// Check that the database opens (the error then says why: r2d2 would only say "timed out"),
+/// open `opened_here` connections on this thread for the pool to take first, and build it.
+fn build_pool(
+    url: &DatabaseUrl,
+    builder: r2d2::Builder<ConnectionManager>,
+    create: Create,
+    opened_here: u32,
+) -> Result<DbPool, OpenError> {
     let fail = |reason: String| OpenError {
         url: url.masked(),
         reason,
     };
     if let DatabaseUrl::Sqlite { path, .. } = url {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
+        match create {
+            Create::IfMissing => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
+                }
+            }
+            Create::Never if !path.is_file() => {
+                return Err(fail(format!(
+                    "there is no database file at {} (only `onward serve` and `onward migrate` \
+                     create one)",
+                    path.display()
+                )));
+            }
+            Create::Never => {}
         }
     }
     let manager = ConnectionManager::new(url.clone());
-    // Try once by hand so that the error says why (r2d2 would only say "timed out"); this first
-    // open also creates a new SQLite file.
-    let creator = ConnectionManager {
-        may_create: true,
+    // The first open also creates a new SQLite file when that is allowed.
+    let first_opener = ConnectionManager {
+        may_create: create == Create::IfMissing,
         ..manager.clone()
     };
-    let mut first = creator.open().map_err(|e| fail(one_line(&e.to_string())))?;
+    let mut first = first_opener
+        .open()
+        .map_err(|e| fail(one_line(&e.to_string())))?;
     first.ping().map_err(|e| fail(one_line(&e.to_string())))?;
-    drop(first);
-    r2d2::Pool::builder()
-        .max_size(max_size)
-        .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(3))
-        .test_on_check_out(true)
+    let mut opened = vec![first];
+    while opened.len() < opened_here as usize {
+        opened.push(manager.open().map_err(|e| fail(one_line(&e.to_string())))?);
+    }
+    manager.opened.lock().extend(opened);
+    builder
         .build(manager)
         .map_err(|e| fail(one_line(&e.to_string())))
 }
