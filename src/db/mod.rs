@@ -389,6 +389,59 @@ fn build_pool(
         .map_err(|e| fail(one_line(&e.to_string())))
 }
 
+/// Write a consistent copy of this SQLite database to `target` with `VACUUM INTO`: one read
+/// transaction, so the copy is the database at one instant while writers carry on (WAL). The
+/// target must not exist. PostgreSQL is copied with `pg_dump` instead: `Err` names that.
+pub fn sqlite_copy_into(conn: &mut DbConnection, target: &std::path::Path) -> Result<(), DbError> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            diesel::sql_query("VACUUM INTO ?")
+                .bind::<diesel::sql_types::Text, _>(target.to_string_lossy().into_owned())
+                .execute(c)?;
+            Ok(())
+        }
+        DbConnection::Pg(_) => Err(DbError::Query(
+            "a PostgreSQL database is copied with pg_dump (ops/backup-postgres.sh)".into(),
+        )),
+    }
+}
+
+/// Open an existing SQLite file read-only (a backup being checked): nothing in it can change.
+pub fn open_sqlite_read_only(path: &std::path::Path) -> Result<DbConnection, OpenError> {
+    let fail = |reason: String| OpenError {
+        url: path.display().to_string(),
+        reason,
+    };
+    if !path.is_file() {
+        return Err(fail("there is no such file".into()));
+    }
+    let uri = sqlite_uri_must_exist(path).replace("?mode=rw", "?mode=ro");
+    SqliteConnection::establish(&uri)
+        .map(DbConnection::Sqlite)
+        .map_err(|e| fail(one_line(&e.to_string())))
+}
+
+/// SQLite's own check of a database file: empty when it is sound, else what is wrong
+/// (`PRAGMA integrity_check`). PostgreSQL has no equivalent; it answers empty.
+pub fn integrity_problems(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let lines: Vec<Line> = diesel::sql_query("PRAGMA integrity_check").load(c)?;
+            Ok(lines
+                .into_iter()
+                .map(|l| l.integrity_check)
+                .filter(|l| l != "ok")
+                .collect())
+        }
+        DbConnection::Pg(_) => Ok(Vec::new()),
+    }
+}
+
 /// A SQLite URI that opens `path` only if it exists (`mode=rw` never creates).
 fn sqlite_uri_must_exist(path: &std::path::Path) -> String {
     let mut escaped = String::new();

@@ -766,6 +766,7 @@ fn a_command_given_a_database_that_does_not_exist_fails_and_creates_nothing() {
         &["audit", "verify"][..],
         &["jobs", "run", "reminder-sweep"],
         &["token", "create", "--email", "admin@example.org"],
+        &["backup", "/tmp/never-written.db"],
     ] {
         let out = onward_with_key(args, &url, None);
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod backup;
 mod authorization;
 mod authz_matrix;
 mod caseload;
