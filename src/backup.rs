@@ -24,7 +24,11 @@ const POSTGRES: &str = "on PostgreSQL, back up with ops/backup-postgres.sh and r
                         ops/restore-postgres.sh (pg_dump; see the README's Backups section)";
 
 /// Copy the database at `url` to `target` (which must not exist) and check the copy.
-pub fn backup(conn: &mut DbConnection, url: &DatabaseUrl, target: &Path) -> Result<Checked, String> {
+pub fn backup(
+    conn: &mut DbConnection,
+    url: &DatabaseUrl,
+    target: &Path,
+) -> Result<Checked, String> {
     if url.is_postgres() {
         return Err(POSTGRES.into());
     }
@@ -85,13 +89,8 @@ pub fn restore(source: &Path, url: &DatabaseUrl) -> Result<Checked, String> {
     }
     let partial = partial_name(target);
     remove_if_present(&partial)?;
-    std::fs::copy(source, &partial).map_err(|e| {
-        format!(
-            "copying {} to {}: {e}",
-            source.display(),
-            partial.display()
-        )
-    })?;
+    std::fs::copy(source, &partial)
+        .map_err(|e| format!("copying {} to {}: {e}", source.display(), partial.display()))?;
     refuse_existing(target).inspect_err(|_| {
         let _ = std::fs::remove_file(&partial);
     })?;

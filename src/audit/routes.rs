@@ -8,9 +8,9 @@ use serde_json::json;
 
 use crate::audit::{self, AuditEvent, Filter};
 use crate::auth::{Actor, ApiActor, PageActor, Role};
-use crate::db::DbError;
 use crate::db::schema::participants;
 use crate::db::DbConnection;
+use crate::db::DbError;
 use crate::participants::model::{parse_date, CaseReference};
 use crate::web::errors::{ApiError, FieldErrors, PageError, Problem};
 use crate::web::pages::{page_with_status, render_page};

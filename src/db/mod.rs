@@ -230,7 +230,9 @@ impl std::fmt::Debug for Opened {
 
 impl Opened {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<DbConnection>> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

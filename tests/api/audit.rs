@@ -271,16 +271,25 @@ async fn the_audit_trail_is_filtered_by_a_case_reference_typed_in_the_participan
     assert!(!html.contains("<td>login.succeeded</td>"));
 
     let api = app
-        .get(&auditor, "/api/v1/audit-events?participant_id=KG-2026-00042")
+        .get(
+            &auditor,
+            "/api/v1/audit-events?participant_id=KG-2026-00042",
+        )
         .await;
     assert_eq!(api.status(), StatusCode::OK);
     let body: Value = api.json().await.unwrap();
     let items = body["items"].as_array().unwrap();
     assert!(!items.is_empty());
-    assert!(items.iter().all(|e| e["participant_id"] == json!(id)), "{body}");
+    assert!(
+        items.iter().all(|e| e["participant_id"] == json!(id)),
+        "{body}"
+    );
     // A case reference nobody has matches nothing.
     let none: Value = app
-        .get(&auditor, "/api/v1/audit-events?participant_id=KG-2026-99999")
+        .get(
+            &auditor,
+            "/api/v1/audit-events?participant_id=KG-2026-99999",
+        )
         .await
         .json()
         .await

@@ -140,10 +140,16 @@ async fn a_backup_taken_while_onward_writes_restores_with_every_row_and_an_intac
     let restored_people = people(&mut restored);
     // Everything written before the backup is there, and only rows that existed.
     for p in &before {
-        assert!(restored_people.contains(p), "{p:?} missing from the restore");
+        assert!(
+            restored_people.contains(p),
+            "{p:?} missing from the restore"
+        );
     }
     for p in &restored_people {
-        assert!(after.contains(p), "{p:?} in the restore but not in the database");
+        assert!(
+            after.contains(p),
+            "{p:?} in the restore but not in the database"
+        );
     }
     // A consistent copy: each restored participant's creation is in its audit trail.
     let created: Vec<Option<i64>> = audit_events::table
@@ -153,7 +159,10 @@ async fn a_backup_taken_while_onward_writes_restores_with_every_row_and_an_intac
         .unwrap();
     assert_eq!(created.len(), restored_people.len());
     for (id, _) in &restored_people {
-        assert!(created.contains(&Some(*id)), "participant {id} without its audit row");
+        assert!(
+            created.contains(&Some(*id)),
+            "participant {id} without its audit row"
+        );
     }
     drop(restored);
     drop(pool);

@@ -703,7 +703,9 @@ async fn a_job_run_whose_items_fail_exits_1_and_is_shown_as_failed_on_the_jobs_p
     let failed = counts["failed"].as_u64().unwrap();
     assert!(failed > 0, "{counts}");
     assert!(
-        stderr.contains(&format!("handovers: partly failed ({failed} item(s) failed")),
+        stderr.contains(&format!(
+            "handovers: partly failed ({failed} item(s) failed"
+        )),
         "{stderr}"
     );
 
@@ -745,7 +747,8 @@ fn every_job_is_listed_by_jobs_run_help_and_in_the_readme() {
     let help = onward(&["jobs", "run", "--help"], "sqlite://unused.db", None);
     assert!(help.status.success());
     let help = String::from_utf8_lossy(&help.stdout);
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let usage = readme
         .split("onward jobs run NAME")
         .nth(1)
@@ -753,7 +756,10 @@ fn every_job_is_listed_by_jobs_run_help_and_in_the_readme() {
         .expect("the README lists `onward jobs run NAME`");
     for job in onward::jobs::ALL.map(onward::jobs::JobName::as_str) {
         assert!(help.contains(job), "{job} missing from --help: {help}");
-        assert!(usage.contains(job), "{job} missing from the README: {usage}");
+        assert!(
+            usage.contains(job),
+            "{job} missing from the README: {usage}"
+        );
     }
 }
 
@@ -771,8 +777,14 @@ fn a_command_given_a_database_that_does_not_exist_fails_and_creates_nothing() {
         let out = onward_with_key(args, &url, None);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{args:?}: {stderr}");
-        assert!(stderr.contains("there is no database file at"), "{args:?}: {stderr}");
-        assert!(stderr.contains(&typo.display().to_string()), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("there is no database file at"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&typo.display().to_string()),
+            "{args:?}: {stderr}"
+        );
         assert!(!typo.exists(), "{args:?} created {}", typo.display());
     }
     if let Some(base) = postgres_base() {
@@ -784,7 +796,11 @@ fn a_command_given_a_database_that_does_not_exist_fails_and_creates_nothing() {
     }
     // The first `migrate` is what creates a database.
     let out = onward(&["migrate"], &url, None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = onward(&["audit", "verify"], &url, None);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -838,5 +854,9 @@ async fn no_command_crashes_as_it_exits_when_run_a_hundred_times() {
             )
         })
         .collect();
-    assert!(crashed.is_empty(), "{} of 100 runs failed: {crashed:#?}", crashed.len());
+    assert!(
+        crashed.is_empty(),
+        "{} of 100 runs failed: {crashed:#?}",
+        crashed.len()
+    );
 }

@@ -3,9 +3,9 @@
 
 mod audit;
 mod auth;
-mod backup;
 mod authorization;
 mod authz_matrix;
+mod backup;
 mod caseload;
 mod cli;
 mod delivery;
