@@ -826,12 +826,21 @@ async fn no_command_crashes_as_it_exits_when_run_a_hundred_times() {
     let admin = app.user(Role::Admin, None);
     let url = with_default_sslmode(&app.database_url);
     assert!(!url.contains("sslmode=disable") || url == app.database_url);
+    let outbox = tempdir::TempDir::new();
+    let outbox_dir = outbox.0.display().to_string();
+    // Delivery opens the most connections (a worker each); a token is the quickest command.
+    let delivery = ["jobs", "run", "outbox-delivery"];
+    let token = ["token", "create", "--email", &admin.email];
     let runs: Vec<std::process::Output> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..4)
             .map(|_| {
                 s.spawn(|| {
                     (0..25)
-                        .map(|_| onward(&["token", "create", "--email", &admin.email], &url, None))
+                        .flat_map(|_| {
+                            [&delivery[..], &token[..]].map(|args| {
+                                onward_with(args, &url, None, &[("ONWARD_OUTBOX_DIR", &outbox_dir)])
+                            })
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -841,7 +850,7 @@ async fn no_command_crashes_as_it_exits_when_run_a_hundred_times() {
             .flat_map(|w| w.join().unwrap())
             .collect()
     });
-    assert_eq!(runs.len(), 100);
+    assert_eq!(runs.len(), 200);
     let crashed: Vec<String> = runs
         .iter()
         .filter(|o| !o.status.success())
@@ -856,7 +865,7 @@ async fn no_command_crashes_as_it_exits_when_run_a_hundred_times() {
         .collect();
     assert!(
         crashed.is_empty(),
-        "{} of 100 runs failed: {crashed:#?}",
+        "{} of 200 runs (100 of each command) failed: {crashed:#?}",
         crashed.len()
     );
 }
