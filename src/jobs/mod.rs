@@ -549,3 +549,28 @@ pub fn valid_cron(expr: &str) -> bool {
 pub fn parse_morning(raw: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(raw.trim(), "%H:%M").ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RunOutcome;
+    use serde_json::json;
+
+    #[test]
+    fn a_run_with_failed_items_is_failed_or_partly_failed_never_succeeded() {
+        let of = |v| RunOutcome::of(&v);
+        assert_eq!(of(json!({"sent": 3, "failed": 0})), RunOutcome::Succeeded);
+        assert_eq!(of(json!({"queued": 2})), RunOutcome::Succeeded);
+        assert_eq!(
+            of(json!({"opened": 10, "sent": 0, "failed": 10})),
+            RunOutcome::PartlyFailed
+        );
+        assert_eq!(
+            of(json!({"sent": 0, "retrying": 4, "failed": 1})),
+            RunOutcome::Failed
+        );
+        assert_eq!(
+            of(json!({"waiting_for_officer": 2, "failed": 3})),
+            RunOutcome::Failed
+        );
+    }
+}
