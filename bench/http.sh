@@ -111,6 +111,7 @@ for backend in $backends; do
         put participants "$n"
         put load_before "$(cut -d' ' -f1-3 /proc/loadavg)"
 
+        "$onward" migrate > /dev/null   # only serve and migrate create a database
         t=$(now_ms)
         echo "$password" | "$onward" seed --participants "$n" --milestones 10 --password-stdin \
             > "$work/seed.txt" 2> "$work/seed.err" || { cat "$work/seed.err" >&2; exit 1; }

@@ -1,5 +1,10 @@
-//! The command line: `onward serve`, `migrate`, `seed`, `user add`, `token create`, `audit verify`.
-//! Errors are one line on stderr and a non-zero exit status.
+//! The command line: `onward serve`, `migrate`, `seed`, `user add`, `token create`, `audit verify`,
+//! `jobs run`, `backup`, `restore`… Errors are one line on stderr and a non-zero exit status.
+//!
+//! Only `serve` and `migrate` create a missing SQLite database; every other command needs it to
+//! exist. One-off commands open all their connections at once and none later (see
+//! [`db::connect_for_command`]), and read the data key `serve --demo` generated when
+//! `ONWARD_DATA_KEY` is not set.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -66,6 +71,17 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Write a checked copy of the (SQLite) database to PATH while Onward runs.
+    Backup {
+        /// Where the copy goes; it must not exist.
+        path: std::path::PathBuf,
+    },
+    /// Restore a backup made by `onward backup` as the database of DATABASE_URL, a file that
+    /// must not exist yet.
+    Restore {
+        /// The backup file.
+        path: std::path::PathBuf,
+    },
     /// Scheduled jobs.
     Jobs {
         #[command(subcommand)]
@@ -113,8 +129,11 @@ enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 enum JobsCommand {
-    /// Run one job now: reminder-sweep, outbox-delivery, daily-digest, absence-alerts or retention.
-    Run { name: String },
+    /// Run one job now. Exits 1 when the run failed or some of its items did.
+    Run {
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::jobs::ALL.map(crate::jobs::JobName::as_str)))]
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,8 +202,10 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn open(config: &Config) -> Result<DbPool, String> {
-    let pool = db::connect(&config.database_url, config.pool_size).map_err(|e| e.to_string())?;
+/// Open the database of a one-off command with `size` connections: it must exist.
+fn open(config: &Config, size: u32) -> Result<DbPool, String> {
+    let pool = db::connect_for_command(&config.database_url, size, db::Create::Never)
+        .map_err(|e| e.to_string())?;
     let mut conn = pool
         .get()
         .map_err(|e| format!("database {}: {e}", config.database_url.masked()))?;
@@ -194,12 +215,22 @@ fn open(config: &Config) -> Result<DbPool, String> {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let mut config = Config::from_env().map_err(|e| e.to_string())?;
     crate::telemetry::init(config.log_format);
+    // One-off commands open and seal with the key the demo server uses, as it does. (`serve`
+    // decides for itself; `seed` and `keys rotate` need ONWARD_DATA_KEY set.)
+    let reads_demo_key = !matches!(
+        cli.command,
+        Command::Serve { .. } | Command::Seed { .. } | Command::Keys { .. }
+    );
+    if reads_demo_key && config.data_keys.is_none() {
+        config.data_keys = existing_demo_data_key(&config)?;
+    }
     match cli.command {
         Command::Serve { demo } => serve(config, demo),
         Command::Migrate => {
-            let pool = db::connect(&config.database_url, 1).map_err(|e| e.to_string())?;
+            let pool = db::connect_for_command(&config.database_url, 1, db::Create::IfMissing)
+                .map_err(|e| e.to_string())?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let n = db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
             println!(
@@ -229,7 +260,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     time_zone,
                 },
         } => {
-            let pool = open(&config)?;
+            let pool = open(&config, COMMAND_CONNECTIONS)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let id = crate::sites::add(&mut conn, &code, &name, &time_zone)
                 .map_err(|e| e.to_string())?;
@@ -274,7 +305,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 .read_line(&mut password)
                 .map_err(|e| format!("reading the password from standard input: {e}"))?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
-            let pool = open(&config)?;
+            let pool = open(&config, COMMAND_CONNECTIONS)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let agency_id = match agency {
                 Some(name) => Some(
@@ -317,7 +348,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Token {
             command: TokenCommand::Create { email },
         } => {
-            let pool = open(&config)?;
+            let pool = open(&config, COMMAND_CONNECTIONS)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let user = users::find_by_email(&mut conn, &email)
                 .map_err(|e| e.to_string())?
@@ -342,7 +373,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Export {
             command: ExportCommand::Participant { reference },
         } => {
-            let pool = open(&config)?;
+            let pool = open(&config, COMMAND_CONNECTIONS)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let id = crate::data_protection::find(&mut conn, &reference)
                 .map_err(|e| format!("{reference}: {e}"))?;
@@ -362,7 +393,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Retention { command } => {
             use crate::data_protection::retention;
-            let pool = open(&config)?;
+            let pool = open(&config, COMMAND_CONNECTIONS)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let now = chrono::Utc::now();
             let days = config.retention_days;
@@ -410,7 +441,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let keys = config.data_keys.clone().ok_or(
                 "set ONWARD_DATA_KEY to the new key and ONWARD_DATA_KEY_PREVIOUS to the old one",
             )?;
-            let pool = open(&config)?;
+            let pool = open(&config, COMMAND_CONNECTIONS)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let n = crate::progress_notes::rotate(&mut conn, &keys)?;
             audit::record(
@@ -435,7 +466,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             command: JobsCommand::Run { name },
         } => {
             let job: crate::jobs::JobName = name.parse()?;
-            let pool = open(&config)?;
+            // Delivery works on several connections at once.
+            let pool = open(&config, 2 + crate::jobs::DELIVERY_WORKERS)?;
             let ctx = crate::jobs::JobContext::from_config(pool, &config)?;
             let now = chrono::Utc::now();
             // A manual run has its own slot: it never takes a scheduled slot from an instance.
@@ -443,7 +475,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             match crate::jobs::run(&ctx, job, &slot, now).map_err(|e| e.to_string())? {
                 crate::jobs::Outcome::Succeeded(counts) => {
                     println!("{}: {counts}", job.as_str());
-                    Ok(ExitCode::SUCCESS)
+                    match crate::jobs::RunOutcome::of(&counts) {
+                        crate::jobs::RunOutcome::Succeeded => Ok(ExitCode::SUCCESS),
+                        outcome => {
+                            eprintln!(
+                                "error: {}: {} ({} item(s) failed; the log above names each)",
+                                job.as_str(),
+                                outcome.as_str().replace('_', " "),
+                                counts.get("failed").unwrap_or(&serde_json::Value::Null)
+                            );
+                            Ok(ExitCode::FAILURE)
+                        }
+                    }
                 }
                 crate::jobs::Outcome::Skipped => {
                     println!("{}: already running in this slot", job.as_str());
@@ -451,10 +494,49 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
         }
+        Command::Backup { path } => {
+            let pool = open(&config, COMMAND_CONNECTIONS)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let checked = crate::backup::backup(&mut conn, &config.database_url, &path)?;
+            println!(
+                "backup written to {}: integrity ok, audit trail intact: {} rows",
+                path.display(),
+                checked.audit_rows
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { path } => {
+            let checked = crate::backup::restore(&path, &config.database_url)?;
+            // A backup from an older Onward is brought up to date now, not at the next start.
+            let pool = open(&config, COMMAND_CONNECTIONS)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            audit::record(
+                &mut conn,
+                &Who::command_line(),
+                Event {
+                    action: "database.restore",
+                    entity_type: "installation",
+                    entity_id: None,
+                    participant_id: None,
+                    detail: Some(serde_json::json!({
+                        "backup": path.display().to_string(),
+                        "audit_rows": checked.audit_rows,
+                    })),
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            println!(
+                "{} restored as {}: integrity ok, audit trail intact: {} rows",
+                path.display(),
+                config.database_url.masked(),
+                checked.audit_rows
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let pool = open(&config)?;
+            let pool = open(&config, COMMAND_CONNECTIONS)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             match audit::verify(&mut conn).map_err(|e| e.to_string())? {
                 audit::Verdict::Intact { rows } => {
@@ -470,17 +552,42 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-/// The demo's data key when none is configured: generated once and kept in `demo-data.key`
-/// beside the SQLite file (or in `./data`), so that notes written in the demo stay readable.
-/// A real installation sets `ONWARD_DATA_KEY` and keeps the key away from the database.
-fn demo_data_key(config: &Config) -> Result<crate::crypto::Keyring, String> {
-    let dir = match &config.database_url {
+/// Connections of a one-off command (all opened at once; see [`db::connect_for_command`]).
+const COMMAND_CONNECTIONS: u32 = 2;
+
+/// Where the demo keeps its data key: `demo-data.key` beside the SQLite file (or in `./data`).
+fn demo_key_dir(config: &Config) -> std::path::PathBuf {
+    match &config.database_url {
         crate::db::DatabaseUrl::Sqlite { path, .. } => path
             .parent()
             .map(std::path::Path::to_path_buf)
             .unwrap_or_else(|| "data".into()),
         crate::db::DatabaseUrl::Postgres { .. } => "data".into(),
+    }
+}
+
+/// The key `serve --demo` generated, if there is one (never generates one).
+fn existing_demo_data_key(config: &Config) -> Result<Option<crate::crypto::Keyring>, String> {
+    let file = demo_key_dir(config).join("demo-data.key");
+    let hex = match std::fs::read_to_string(&file) {
+        Ok(hex) => hex,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", file.display())),
     };
+    let current = crate::crypto::DataKey::parse(hex.trim())
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    tracing::info!(file = %file.display(), "using the demo's data key (ONWARD_DATA_KEY is not set)");
+    Ok(Some(crate::crypto::Keyring {
+        current,
+        previous: Vec::new(),
+    }))
+}
+
+/// The demo's data key when none is configured: generated once and kept in `demo-data.key`
+/// beside the SQLite file (or in `./data`), so that notes written in the demo stay readable.
+/// A real installation sets `ONWARD_DATA_KEY` and keeps the key away from the database.
+fn demo_data_key(config: &Config) -> Result<crate::crypto::Keyring, String> {
+    let dir = demo_key_dir(config);
     let file = dir.join("demo-data.key");
     let hex = match std::fs::read_to_string(&file) {
         Ok(hex) => hex.trim().to_string(),
@@ -508,7 +615,14 @@ fn serve(mut config: Config, demo: bool) -> Result<ExitCode, String> {
     if demo && config.data_keys.is_none() {
         config.data_keys = Some(demo_data_key(&config)?);
     }
-    let pool = open(&config)?;
+    let pool = db::connect(&config.database_url, config.pool_size).map_err(|e| e.to_string())?;
+    {
+        let mut conn = pool
+            .get()
+            .map_err(|e| format!("database {}: {e}", config.database_url.masked()))?;
+        db::run_migrations(&mut conn)
+            .map_err(|e| format!("migrating {}: {e}", config.database_url.masked()))?;
+    }
     crate::mail::check_templates().map_err(|e| e.to_string())?;
     {
         let mut conn = pool.get().map_err(|e| e.to_string())?;

@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod calendars;
 pub mod caseload;
 pub mod cli;

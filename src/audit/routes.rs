@@ -8,8 +8,10 @@ use serde_json::json;
 
 use crate::audit::{self, AuditEvent, Filter};
 use crate::auth::{Actor, ApiActor, PageActor, Role};
+use crate::db::schema::participants;
+use crate::db::DbConnection;
 use crate::db::DbError;
-use crate::participants::model::parse_date;
+use crate::participants::model::{parse_date, CaseReference};
 use crate::web::errors::{ApiError, FieldErrors, PageError, Problem};
 use crate::web::pages::{page_with_status, render_page};
 use crate::web::paging::{Page, Paged};
@@ -30,7 +32,7 @@ pub struct AuditQuery {
     pub actor: Option<String>,
     /// Exact action, e.g. `participant.read`, `login.failed`.
     pub action: Option<String>,
-    /// Only events about this participant.
+    /// Only events about this participant: their id or case reference (`KG-2026-00042`).
     pub participant_id: Option<String>,
     /// First day (`YYYY-MM-DD`, UTC), inclusive.
     pub from: Option<String>,
@@ -46,12 +48,41 @@ fn may_read(actor: &Actor) -> bool {
     matches!(actor.role, Role::Admin | Role::Auditor)
 }
 
+/// A filter that can be run: the participant may still be a case reference to look up.
+struct Search {
+    filter: Filter,
+    page: Page,
+    case_reference: Option<CaseReference>,
+}
+
+impl Search {
+    /// One page of matching events; none when the case reference names nobody.
+    fn run(mut self, conn: &mut DbConnection) -> Result<(Vec<AuditEvent>, i64), DbError> {
+        use diesel::prelude::*;
+        if let Some(reference) = &self.case_reference {
+            let id: Option<i64> = participants::table
+                .filter(participants::case_reference.eq(reference.as_str()))
+                .select(participants::id)
+                .first(conn)
+                .optional()?;
+            match id {
+                Some(id) => self.filter.participant_id = Some(id),
+                None => return Ok((Vec::new(), 0)),
+            }
+        }
+        audit::search(conn, &self.filter, self.page)
+    }
+}
+
 impl AuditQuery {
-    fn parse(&self) -> Result<(Filter, Page), FieldErrors> {
+    /// Read every filter; a filter that cannot be read is named (never ignored: an unread
+    /// filter would show every row).
+    fn parse(&self) -> Result<Search, FieldErrors> {
         let mut errors = FieldErrors::default();
         let page = Page::parse(self.page.as_deref(), self.per_page.as_deref(), &mut errors);
         let from = parse_date(&mut errors, "from", &self.from, false);
         let until = parse_date(&mut errors, "until", &self.until, false);
+        let mut case_reference = None;
         let participant_id = match self
             .participant_id
             .as_deref()
@@ -59,10 +90,17 @@ impl AuditQuery {
             .filter(|s| !s.is_empty())
         {
             None => None,
-            Some(s) => s
-                .parse::<i64>()
-                .map_err(|_| errors.add("participant_id", "error-number"))
-                .ok(),
+            Some(s) => match (s.parse::<i64>(), CaseReference::parse(s)) {
+                (Ok(id), _) => Some(id),
+                (Err(_), Ok(reference)) => {
+                    case_reference = Some(reference);
+                    None
+                }
+                (Err(_), Err(_)) => {
+                    errors.add("participant_id", "error-participant-or-case-reference");
+                    None
+                }
+            },
         };
         let filter = Filter {
             actor: self.actor.clone(),
@@ -73,7 +111,11 @@ impl AuditQuery {
                 .and_then(|d| d.succ_opt())
                 .map(|d| d.and_time(NaiveTime::MIN)),
         };
-        errors.into_result(|| (filter, page))
+        errors.into_result(|| Search {
+            filter,
+            page,
+            case_reference,
+        })
     }
 }
 
@@ -96,10 +138,9 @@ async fn list_audit_events(
     if !may_read(&actor) {
         return Err(Problem::forbidden().into());
     }
-    let (filter, page) = query.parse()?;
-    let (items, total) = state
-        .db(move |conn| -> Result<_, DbError> { audit::search(conn, &filter, page) })
-        .await?;
+    let search = query.parse()?;
+    let page = search.page;
+    let (items, total) = state.db(move |conn| search.run(conn)).await?;
     Ok(HttpResponse::Ok().json(Paged::new(items, page, total)))
 }
 
@@ -113,14 +154,15 @@ async fn list_page(
         return Err(Problem::forbidden().into());
     }
     let viewer = crate::auth::routes::viewer(&actor.0);
-    let (parsed, errors) = match query.parse() {
-        Ok(p) => (p, Vec::new()),
-        Err(e) => ((Filter::default(), Page::first()), e.0),
+    // A filter that cannot be read lists nothing: the form comes back with the field named.
+    let (items, total, page_req, errors) = match query.parse() {
+        Ok(search) => {
+            let page = search.page;
+            let (items, total) = state.db(move |conn| search.run(conn)).await?;
+            (items, total, page, Vec::new())
+        }
+        Err(e) => (Vec::new(), 0, Page::first(), e.0),
     };
-    let (filter, page_req) = parsed;
-    let (items, total) = state
-        .db(move |conn| -> Result<_, DbError> { audit::search(conn, &filter, page_req) })
-        .await?;
     let zone = state.config.time_zone;
     let rows: Vec<_> = items
         .iter()
@@ -155,7 +197,7 @@ async fn list_page(
         Some(&viewer),
         json!({ "q": base, "result": paged, "errors": errors, "prev": prev, "next": next }),
     );
-    // A filter that cannot be read is named, and the answer says so (the list is unfiltered).
+    // A filter that cannot be read is named, and the answer says so.
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

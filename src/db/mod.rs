@@ -210,6 +210,30 @@ pub struct ConnectionManager {
     /// Whether opening may create a missing SQLite file. Only the first open at start-up may:
     /// a file that disappears later must make Onward unready, not be replaced by an empty one.
     may_create: bool,
+    /// Connections opened beforehand on the caller's thread, handed to the pool first.
+    opened: Opened,
+}
+
+/// Connections a one-off command opened on its own thread for the pool to take. r2d2 opens
+/// connections on its worker threads; a worker that has used OpenSSL (TLS to PostgreSQL) frees
+/// its thread's OpenSSL state when the pool is dropped and the worker ends, which can race with
+/// OpenSSL's exit-time clean-up on the main thread (a crash as the command exits). Workers that
+/// only pass these along never touch OpenSSL.
+#[derive(Clone, Default)]
+struct Opened(std::sync::Arc<std::sync::Mutex<Vec<DbConnection>>>);
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Opened")
+    }
+}
+
+impl Opened {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<DbConnection>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl ConnectionManager {
@@ -217,10 +241,14 @@ impl ConnectionManager {
         Self {
             url,
             may_create: false,
+            opened: Opened::default(),
         }
     }
 
     fn open(&self) -> Result<DbConnection, ConnectionError> {
+        if let Some(conn) = self.opened.lock().pop() {
+            return Ok(conn);
+        }
         match &self.url {
             DatabaseUrl::Postgres { url } => Ok(DbConnection::Pg(PgConnection::establish(url)?)),
             DatabaseUrl::Sqlite { path, .. } => {
@@ -269,38 +297,154 @@ pub struct OpenError {
     pub reason: String,
 }
 
-/// Open a pool, failing fast with a one-line reason when the database cannot be reached.
+/// Whether opening the database may create a missing SQLite file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// `serve` and `migrate`: a new installation starts with an empty database.
+    IfMissing,
+    /// Every other command: a missing file is a mistyped path, not a new database.
+    Never,
+}
+
+/// Open the server's pool (it creates a missing SQLite file), failing fast with a one-line
+/// reason when the database cannot be reached.
 pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, OpenError> {
+    let builder = r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(3))
+        .test_on_check_out(true);
+    build_pool(url, builder, Create::IfMissing, 1)
+}
+
+/// Open a pool for a one-off command (`onward token create`, `jobs run`, `audit verify`…).
+///
+/// Every connection is opened on the calling thread before this returns, and none afterwards
+/// (no idle top-up, no reaper), so when the command ends no pool thread is opening a connection
+/// or holding OpenSSL state. With TLS to PostgreSQL a pool thread mid-handshake, or ending with
+/// its OpenSSL state, raced OpenSSL's exit-time clean-up and the command crashed (SIGSEGV,
+/// "double free") as it exited. With [`Create::Never`] a missing SQLite file is an error that
+/// names it, and nothing is created.
+pub fn connect_for_command(
+    url: &DatabaseUrl,
+    size: u32,
+    create: Create,
+) -> Result<DbPool, OpenError> {
+    let size = size.max(1);
+    let builder = r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(size))
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connection_timeout(Duration::from_secs(3))
+        .test_on_check_out(true);
+    build_pool(url, builder, create, size)
+}
+
+/// Check that the database opens (the error then says why: r2d2 would only say "timed out"),
+/// open `opened_here` connections on this thread for the pool to take first, and build it.
+fn build_pool(
+    url: &DatabaseUrl,
+    builder: r2d2::Builder<ConnectionManager>,
+    create: Create,
+    opened_here: u32,
+) -> Result<DbPool, OpenError> {
     let fail = |reason: String| OpenError {
         url: url.masked(),
         reason,
     };
     if let DatabaseUrl::Sqlite { path, .. } = url {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
+        match create {
+            Create::IfMissing => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
+                }
+            }
+            Create::Never if !path.is_file() => {
+                return Err(fail(format!(
+                    "there is no database file at {} (only `onward serve` and `onward migrate` \
+                     create one)",
+                    path.display()
+                )));
+            }
+            Create::Never => {}
         }
         // Created readable by the owner only; SQLite gives its journal files the same mode.
         crate::files::create_private_if_missing(path)
             .map_err(|e| fail(format!("cannot create {}: {e}", path.display())))?;
     }
     let manager = ConnectionManager::new(url.clone());
-    // Try once by hand so that the error says why (r2d2 would only say "timed out"); this first
-    // open also creates a new SQLite file.
-    let creator = ConnectionManager {
-        may_create: true,
+    // The first open also creates a new SQLite file when that is allowed.
+    let first_opener = ConnectionManager {
+        may_create: create == Create::IfMissing,
         ..manager.clone()
     };
-    let mut first = creator.open().map_err(|e| fail(one_line(&e.to_string())))?;
+    let mut first = first_opener
+        .open()
+        .map_err(|e| fail(one_line(&e.to_string())))?;
     first.ping().map_err(|e| fail(one_line(&e.to_string())))?;
-    drop(first);
-    r2d2::Pool::builder()
-        .max_size(max_size)
-        .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(3))
-        .test_on_check_out(true)
+    let mut opened = vec![first];
+    while opened.len() < opened_here as usize {
+        opened.push(manager.open().map_err(|e| fail(one_line(&e.to_string())))?);
+    }
+    manager.opened.lock().extend(opened);
+    builder
         .build(manager)
         .map_err(|e| fail(one_line(&e.to_string())))
+}
+
+/// Write a consistent copy of this SQLite database to `target` with `VACUUM INTO`: one read
+/// transaction, so the copy is the database at one instant while writers carry on (WAL). The
+/// target must not exist. PostgreSQL is copied with `pg_dump` instead: `Err` names that.
+pub fn sqlite_copy_into(conn: &mut DbConnection, target: &std::path::Path) -> Result<(), DbError> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            diesel::sql_query("VACUUM INTO ?")
+                .bind::<diesel::sql_types::Text, _>(target.to_string_lossy().into_owned())
+                .execute(c)?;
+            Ok(())
+        }
+        DbConnection::Pg(_) => Err(DbError::Query(
+            "a PostgreSQL database is copied with pg_dump (ops/backup-postgres.sh)".into(),
+        )),
+    }
+}
+
+/// Open an existing SQLite file read-only (a backup being checked): nothing in it can change.
+pub fn open_sqlite_read_only(path: &std::path::Path) -> Result<DbConnection, OpenError> {
+    let fail = |reason: String| OpenError {
+        url: path.display().to_string(),
+        reason,
+    };
+    if !path.is_file() {
+        return Err(fail("there is no such file".into()));
+    }
+    let uri = sqlite_uri_must_exist(path).replace("?mode=rw", "?mode=ro");
+    SqliteConnection::establish(&uri)
+        .map(DbConnection::Sqlite)
+        .map_err(|e| fail(one_line(&e.to_string())))
+}
+
+/// SQLite's own check of a database file: empty when it is sound, else what is wrong
+/// (`PRAGMA integrity_check`). PostgreSQL has no equivalent; it answers empty.
+pub fn integrity_problems(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let lines: Vec<Line> = diesel::sql_query("PRAGMA integrity_check").load(c)?;
+            Ok(lines
+                .into_iter()
+                .map(|l| l.integrity_check)
+                .filter(|l| l != "ok")
+                .collect())
+        }
+        DbConnection::Pg(_) => Ok(Vec::new()),
+    }
 }
 
 /// A SQLite URI that opens `path` only if it exists (`mode=rw` never creates).

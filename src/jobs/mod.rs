@@ -1,5 +1,9 @@
-//! Scheduled jobs: the reminder sweep, outbox delivery, daily digests, absence-alert emails and
-//! retention (anonymising participants closed longer than the retention period).
+//! Scheduled jobs: the reminder sweep, outbox delivery, daily digests, absence-alert emails,
+//! handovers to probation and retention (anonymising participants closed longer than the
+//! retention period).
+//!
+//! A run whose counts name failed items is recorded as `partly_failed` or `failed`
+//! ([`RunOutcome::of`]), never as `succeeded`.
 //!
 //! Cron expressions (with seconds, in UTC) come from configuration; a job never relies on the
 //! scheduler's own time zones (they freeze the UTC offset when created). Each job computes local
@@ -144,7 +148,58 @@ impl JobContext {
 pub enum Outcome {
     /// Another instance (or an earlier run) had this slot.
     Skipped,
+    /// The run went through; its counts may still name failed items (see [`RunOutcome::of`],
+    /// which is what `job_runs`, `/jobs` and `onward jobs run` show).
     Succeeded(serde_json::Value),
+}
+
+/// What a finished run is recorded and shown as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOutcome {
+    Succeeded,
+    /// Some items failed, others were done.
+    PartlyFailed,
+    /// The run failed, or every item it tried failed.
+    Failed,
+}
+
+impl RunOutcome {
+    /// Every outcome that counts as a failure (`/jobs?failed=1`, `/api/v1/jobs?failed=true`).
+    pub const FAILURES: [&'static str; 2] = ["partly_failed", "failed"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Succeeded => "succeeded",
+            RunOutcome::PartlyFailed => "partly_failed",
+            RunOutcome::Failed => "failed",
+        }
+    }
+
+    /// Judge a run from its counts: a `failed` count above zero makes it failed, or partly
+    /// failed when another count says some items were done. Counts of items left for later
+    /// (`retrying`, `waiting_for_officer`) are neither.
+    pub fn of(counts: &serde_json::Value) -> RunOutcome {
+        const NOT_DONE: [&str; 3] = ["failed", "retrying", "waiting_for_officer"];
+        let Some(fields) = counts.as_object() else {
+            return RunOutcome::Succeeded;
+        };
+        let failed = fields
+            .get("failed")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
+        if failed == 0 {
+            return RunOutcome::Succeeded;
+        }
+        let done = fields
+            .iter()
+            .filter(|(name, _)| !NOT_DONE.contains(&name.as_str()))
+            .any(|(_, n)| n.as_u64().is_some_and(|n| n > 0));
+        if done {
+            RunOutcome::PartlyFailed
+        } else {
+            RunOutcome::Failed
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -183,7 +238,13 @@ pub fn run(
     };
     let result = execute(ctx, &mut conn, job, now);
     let (outcome, counts, error) = match &result {
-        Ok(counts) => ("succeeded", counts.to_string(), None),
+        Ok(counts) => {
+            let outcome = RunOutcome::of(counts);
+            if outcome != RunOutcome::Succeeded {
+                tracing::error!(job = job.as_str(), slot, %counts, "job run had failed items");
+            }
+            (outcome.as_str(), counts.to_string(), None)
+        }
         Err(e) => {
             tracing::error!(job = job.as_str(), slot, error = %e, "job failed");
             ("failed", String::new(), Some(e.to_string()))
@@ -393,14 +454,14 @@ pub struct JobRun {
     pub started_at: NaiveDateTime,
     #[serde(serialize_with = "crate::web::time::utc_opt")]
     pub finished_at: Option<NaiveDateTime>,
-    /// `running`, `succeeded` or `failed`.
+    /// `running`, `succeeded`, `partly_failed` (some items failed) or `failed`.
     pub outcome: String,
     /// What the run did, as JSON text (e.g. `{"queued":3}`).
     pub counts: String,
     pub error: Option<String>,
 }
 
-/// Recent runs, newest first; `failed_only` for the failures.
+/// Recent runs, newest first; `failed_only` for the failures (partly failed runs included).
 pub fn runs(
     conn: &mut DbConnection,
     job: Option<&str>,
@@ -413,7 +474,7 @@ pub fn runs(
             q = q.filter(job_runs::job.eq(j.to_string()));
         }
         if failed_only {
-            q = q.filter(job_runs::outcome.eq("failed"));
+            q = q.filter(job_runs::outcome.eq_any(RunOutcome::FAILURES));
         }
         q
     };
@@ -490,4 +551,29 @@ pub fn valid_cron(expr: &str) -> bool {
 /// The local morning as configured (`HH:MM`).
 pub fn parse_morning(raw: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(raw.trim(), "%H:%M").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RunOutcome;
+    use serde_json::json;
+
+    #[test]
+    fn a_run_with_failed_items_is_failed_or_partly_failed_never_succeeded() {
+        let of = |v| RunOutcome::of(&v);
+        assert_eq!(of(json!({"sent": 3, "failed": 0})), RunOutcome::Succeeded);
+        assert_eq!(of(json!({"queued": 2})), RunOutcome::Succeeded);
+        assert_eq!(
+            of(json!({"opened": 10, "sent": 0, "failed": 10})),
+            RunOutcome::PartlyFailed
+        );
+        assert_eq!(
+            of(json!({"sent": 0, "retrying": 4, "failed": 1})),
+            RunOutcome::Failed
+        );
+        assert_eq!(
+            of(json!({"waiting_for_officer": 2, "failed": 3})),
+            RunOutcome::Failed
+        );
+    }
 }

@@ -17,7 +17,7 @@ pub fn api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct RunQuery {
     /// One job's runs, e.g. `reminder-sweep`.
     pub job: Option<String>,
-    /// `true` for failures only.
+    /// `true` for failures only: failed and partly failed runs.
     pub failed: Option<bool>,
     pub page: Option<String>,
     pub per_page: Option<String>,
@@ -88,7 +88,7 @@ async fn jobs_page(
                 "r": r,
                 "started": crate::web::time::local(&r.started_at.and_utc(), &zone),
                 "outcome_key": format!("job-outcome-{}", r.outcome),
-                "failed": r.outcome == "failed",
+                "failed": area::RunOutcome::FAILURES.contains(&r.outcome.as_str()),
             })
         })
         .collect();

@@ -79,7 +79,9 @@ pub fn run(config: &Config, args: &SeedArgs) -> Result<String, String> {
     let started = Instant::now();
     // Hashed once: every seeded user shares it.
     let hash = passwords::hash(&password).map_err(|_| "could not hash the password")?;
-    let pool = crate::db::connect(&config.database_url, 1).map_err(|e| e.to_string())?;
+    // Like every command but `serve` and `migrate`, seeding never creates the database.
+    let pool = crate::db::connect_for_command(&config.database_url, 1, crate::db::Create::Never)
+        .map_err(|e| e.to_string())?;
     let mut conn = pool
         .get()
         .map_err(|e| format!("database {}: {e}", config.database_url.masked()))?;

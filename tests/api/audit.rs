@@ -214,3 +214,85 @@ async fn removing_the_record_of_the_newest_row_is_noticed() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("audit-head"));
 }
+
+#[actix_web::test]
+async fn audit_filters_that_cannot_be_read_are_named_and_list_nothing() {
+    let app = spawn_app().await;
+    history(&app).await;
+    let auditor = app.user(Role::Auditor, None);
+    let (client, _) = app.login(&auditor.email, PASSWORD).await;
+    for (query, field) in [
+        ("participant_id=42%3B", "participant_id"),
+        ("from=07.12.2026", "from"),
+        ("until=2026-13-01", "until"),
+    ] {
+        let resp = client
+            .get(app.url(&format!("/audit?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let html = resp.text().await.unwrap();
+        let alert = text_of(&html, "[role=alert]").unwrap_or_default();
+        assert!(alert.contains(field), "{query}: {alert}");
+        // Not a single row: an unread filter must not show the whole trail.
+        assert!(!html.contains("<td>participant.create</td>"), "{query}");
+        assert!(!html.contains("<td>login.succeeded</td>"), "{query}");
+        let api = app
+            .get(&auditor, &format!("/api/v1/audit-events?{query}"))
+            .await;
+        assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let body: Value = api.json().await.unwrap();
+        assert_eq!(problem_fields(&body), vec![field.to_string()], "{query}");
+    }
+}
+
+#[actix_web::test]
+async fn the_audit_trail_is_filtered_by_a_case_reference_typed_in_the_participant_field() {
+    let app = spawn_app().await;
+    let id = history(&app).await;
+    let site = app.site_id("KG-BSK");
+    let admin = app.user(Role::Admin, None);
+    let other = app
+        .participant(&admin, participant_body("KG-2026-00077", site))
+        .await;
+    let auditor = app.user(Role::Auditor, None);
+    let (client, _) = app.login(&auditor.email, PASSWORD).await;
+    let resp = client
+        .get(app.url("/audit?participant_id=kg-2026-00042"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("<td>participant.update</td>"), "{html}");
+    assert!(html.contains(&format!("/participants/{id}\"")));
+    assert!(!html.contains(&format!("/participants/{}\"", other["id"])));
+    assert!(!html.contains("<td>login.succeeded</td>"));
+
+    let api = app
+        .get(
+            &auditor,
+            "/api/v1/audit-events?participant_id=KG-2026-00042",
+        )
+        .await;
+    assert_eq!(api.status(), StatusCode::OK);
+    let body: Value = api.json().await.unwrap();
+    let items = body["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(
+        items.iter().all(|e| e["participant_id"] == json!(id)),
+        "{body}"
+    );
+    // A case reference nobody has matches nothing.
+    let none: Value = app
+        .get(
+            &auditor,
+            "/api/v1/audit-events?participant_id=KG-2026-99999",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none["total"], json!(0));
+}

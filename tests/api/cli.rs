@@ -797,3 +797,256 @@ async fn the_data_key_the_database_and_email_files_are_readable_by_their_owner_o
         assert_eq!(mode(&outbox.join(&name)), 0o600, "{name}");
     }
 }
+
+/// Start `onward serve --demo` in `dir` with no job scheduled (so nothing runs before the test
+/// does), and return once the demo is loaded.
+fn serve_demo_in(database_url: &str, dir: &std::path::Path) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onward"))
+        .args(["serve", "--demo"])
+        .current_dir(dir)
+        .env("DATABASE_URL", database_url)
+        .env("ONWARD_BIND", "127.0.0.1:0")
+        .env("ONWARD_CONFIG", "/nonexistent")
+        .env("ONWARD_JOBS_DISABLED", "all")
+        .env_remove("ONWARD_DATA_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap() > 0 {
+        out.push_str(&line);
+        if out.contains("auditor@onward.test") && line.trim().is_empty() {
+            break;
+        }
+        line.clear();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    out
+}
+
+/// `onward jobs run JOB` in `dir`, as an operator would type it: no ONWARD_DATA_KEY set.
+fn run_job_in(dir: &std::path::Path, database_url: &str, job: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_onward"))
+        .args(["jobs", "run", job])
+        .current_dir(dir)
+        .env("DATABASE_URL", database_url)
+        .env("ONWARD_CONFIG", "/nonexistent")
+        .env("ONWARD_OUTBOX_DIR", dir.join("outbox"))
+        .env_remove("ONWARD_DATA_KEY")
+        .env_remove("ONWARD_SMTP_URL")
+        .output()
+        .unwrap()
+}
+
+/// The counts `onward jobs run` printed (`handovers: {...}`).
+fn printed_counts(out: &std::process::Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json = stdout
+        .lines()
+        .find_map(|l| l.split_once(": {").map(|(_, rest)| format!("{{{rest}")))
+        .unwrap_or_else(|| panic!("no counts in {stdout}"));
+    serde_json::from_str(&json).unwrap()
+}
+
+#[actix_web::test]
+async fn a_handovers_run_by_hand_uses_the_demo_key_like_the_server_and_fails_nothing() {
+    let app = spawn_app().await;
+    let dir = tempdir::TempDir::new();
+    serve_demo_in(&app.database_url, &dir.0);
+    let out = run_job_in(&dir.0, &app.database_url, "handovers");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let counts = printed_counts(&out);
+    assert_eq!(counts["failed"], 0, "{counts}");
+    assert!(counts["sent"].as_u64().unwrap() > 0, "{counts}");
+}
+
+#[actix_web::test]
+async fn a_job_run_whose_items_fail_exits_1_and_is_shown_as_failed_on_the_jobs_page_and_api() {
+    let app = spawn_app().await;
+    let dir = tempdir::TempDir::new();
+    serve_demo_in(&app.database_url, &dir.0);
+    // The demo's key is lost: the handover packs due cannot be sealed.
+    let key = match &app.sqlite_path {
+        Some(db) => db.parent().unwrap().join("demo-data.key"),
+        None => dir.0.join("data/demo-data.key"),
+    };
+    std::fs::remove_file(&key).unwrap();
+    let out = run_job_in(&dir.0, &app.database_url, "handovers");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let counts = printed_counts(&out);
+    let failed = counts["failed"].as_u64().unwrap();
+    assert!(failed > 0, "{counts}");
+    assert!(
+        stderr.contains(&format!(
+            "handovers: partly failed ({failed} item(s) failed"
+        )),
+        "{stderr}"
+    );
+
+    let admin = app.user(Role::Admin, None);
+    let runs: serde_json::Value = app
+        .get(&admin, "/api/v1/jobs?job=handovers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let outcomes: Vec<&str> = runs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, vec!["partly_failed"], "{runs}");
+    let failures: serde_json::Value = app
+        .get(&admin, "/api/v1/jobs?failed=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(failures["total"], 1, "{failures}");
+    assert_eq!(failures["items"][0]["job"], "handovers");
+
+    let (client, _) = app.login(&admin.email, PASSWORD).await;
+    for path in ["/jobs", "/jobs?failed=1"] {
+        let html = page(&client, app.url(path)).await;
+        let rows = html.split("Recent runs").nth(1).unwrap_or_default();
+        assert!(rows.contains("handovers"), "{path}: {rows}");
+        assert!(rows.contains("Partly failed"), "{path}: {rows}");
+        assert!(!rows.contains("Succeeded"), "{path}: {rows}");
+    }
+}
+
+#[test]
+fn every_job_is_listed_by_jobs_run_help_and_in_the_readme() {
+    let help = onward(&["jobs", "run", "--help"], "sqlite://unused.db", None);
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let usage = readme
+        .split("onward jobs run NAME")
+        .nth(1)
+        .and_then(|rest| rest.split("\nonward ").next())
+        .expect("the README lists `onward jobs run NAME`");
+    for job in onward::jobs::ALL.map(onward::jobs::JobName::as_str) {
+        assert!(help.contains(job), "{job} missing from --help: {help}");
+        assert!(
+            usage.contains(job),
+            "{job} missing from the README: {usage}"
+        );
+    }
+}
+
+#[test]
+fn a_command_given_a_database_that_does_not_exist_fails_and_creates_nothing() {
+    let dir = tempdir::TempDir::new();
+    let typo = dir.0.join("typo");
+    let url = format!("sqlite://{}/onward.db", typo.display());
+    for args in [
+        &["audit", "verify"][..],
+        &["jobs", "run", "reminder-sweep"],
+        &["token", "create", "--email", "admin@example.org"],
+        &["backup", "/tmp/never-written.db"],
+    ] {
+        let out = onward_with_key(args, &url, None);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("there is no database file at"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&typo.display().to_string()),
+            "{args:?}: {stderr}"
+        );
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
+    if let Some(base) = postgres_base() {
+        let mut missing = url::Url::parse(&base).unwrap();
+        missing.set_path("/onward_no_such_database");
+        let out = onward(&["audit", "verify"], missing.as_str(), None);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("onward_no_such_database"));
+    }
+    // The first `migrate` is what creates a database.
+    let out = onward(&["migrate"], &url, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = onward(&["audit", "verify"], &url, None);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "audit trail intact: 0 rows"
+    );
+}
+
+/// The URL the test server uses, with the `sslmode=disable` the helpers add taken off again:
+/// a command connects with libpq's default (`prefer`: TLS when the server offers it).
+fn with_default_sslmode(url: &str) -> String {
+    let configured = std::env::var("ONWARD_TEST_POSTGRES_URL").unwrap_or_default();
+    if configured.contains("sslmode=") {
+        return url.to_string();
+    }
+    url.replace("?sslmode=disable", "")
+        .replace("&sslmode=disable", "")
+}
+
+#[actix_web::test]
+async fn no_command_crashes_as_it_exits_when_run_a_hundred_times() {
+    use std::os::unix::process::ExitStatusExt;
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin, None);
+    let url = with_default_sslmode(&app.database_url);
+    assert!(!url.contains("sslmode=disable") || url == app.database_url);
+    let outbox = tempdir::TempDir::new();
+    let outbox_dir = outbox.0.display().to_string();
+    // Delivery opens the most connections (a worker each); a token is the quickest command.
+    let delivery = ["jobs", "run", "outbox-delivery"];
+    let token = ["token", "create", "--email", &admin.email];
+    let runs: Vec<std::process::Output> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..25)
+                        .flat_map(|_| {
+                            [&delivery[..], &token[..]].map(|args| {
+                                onward_with(args, &url, None, &[("ONWARD_OUTBOX_DIR", &outbox_dir)])
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    assert_eq!(runs.len(), 200);
+    let crashed: Vec<String> = runs
+        .iter()
+        .filter(|o| !o.status.success())
+        .map(|o| {
+            format!(
+                "{:?} (signal {:?}): {}",
+                o.status,
+                o.status.signal(),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        })
+        .collect();
+    assert!(
+        crashed.is_empty(),
+        "{} of 200 runs (100 of each command) failed: {crashed:#?}",
+        crashed.len()
+    );
+}

@@ -7,6 +7,7 @@ mod audit_reads;
 mod auth;
 mod authorization;
 mod authz_matrix;
+mod backup;
 mod caseload;
 mod cli;
 mod delivery;
