@@ -41,3 +41,6 @@ notes-field-ratings_identity = Identity and belonging
 notes-field-ratings_readiness = Education and work readiness
 notes-field-narrative = What happened
 notes-field-next_contact_date = Next contact
+notes-saved = The note is saved.
+notes-saved-told = The note is saved, and the probation officer has been emailed (without the narrative).
+notes-saved-not-told = The note is saved, but the probation officer was not emailed: the case has no officer who may see this person's record. Tell the coordinator.

@@ -72,6 +72,11 @@ pub struct NoteView {
     pub tell_probation: bool,
     #[serde(serialize_with = "crate::web::time::utc")]
     pub created_at: NaiveDateTime,
+    /// On the answer to a new note that asked for probation to be told: whether an email went
+    /// to the officer (false when there is none, or the access gate says they may not learn
+    /// about this person).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probation_told: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -288,19 +293,18 @@ pub fn create(
             .order(progress_notes::id.desc())
             .select(progress_notes::id)
             .first(conn)?;
-        if fields.tell_probation {
-            if let Some(officer) = officer {
-                tell_probation(
-                    conn,
-                    id,
-                    participant_id,
-                    officer,
-                    &case_reference,
-                    fields.contact_date,
-                    public_url,
-                )?;
-            }
-        }
+        let told = match (fields.tell_probation, officer) {
+            (true, Some(officer)) => tell_probation(
+                conn,
+                id,
+                participant_id,
+                officer,
+                &case_reference,
+                fields.contact_date,
+                public_url,
+            )?,
+            _ => false,
+        };
         audit::record(
             conn,
             who,
@@ -324,6 +328,7 @@ pub fn create(
             next_contact_date: fields.next_contact_date,
             tell_probation: fields.tell_probation,
             created_at: t,
+            probation_told: fields.tell_probation.then_some(told),
         })
     })
 }
@@ -338,7 +343,7 @@ fn tell_probation(
     case_reference: &str,
     contact_date: NaiveDate,
     public_url: &url::Url,
-) -> Result<(), DbError> {
+) -> Result<bool, DbError> {
     let found: Option<(String, String, String)> = users::table
         .filter(users::id.eq(officer))
         .filter(users::active.eq(true))
@@ -346,7 +351,7 @@ fn tell_probation(
         .first(conn)
         .optional()?;
     let Some((email, name, language)) = found else {
-        return Ok(());
+        return Ok(false);
     };
     let ctx = crate::mail::EmailContext {
         recipient: name,
@@ -360,7 +365,7 @@ fn tell_probation(
     };
     let rendered = crate::mail::render("progress_note", &language, &ctx)
         .map_err(|e| DbError::Query(e.to_string()))?;
-    crate::outbox::enqueue(
+    let queued = crate::outbox::enqueue(
         conn,
         &[crate::outbox::NewNotification::new(
             format!("note|{note_id}|u{officer}"),
@@ -381,7 +386,7 @@ fn tell_probation(
         // An officer not named on a restricted person is not told (the gate decides).
         &crate::participants::access::Gate,
     )?;
-    Ok(())
+    Ok(queued == 1)
 }
 
 #[derive(Queryable)]
@@ -497,6 +502,7 @@ pub fn list_page(
                 next_contact_date: r.next_contact_date,
                 tell_probation: r.tell_probation,
                 created_at: r.created_at,
+                probation_told: None,
             })
         })
         .collect::<Result<Vec<_>, NoteError>>()?;

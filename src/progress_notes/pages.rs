@@ -50,6 +50,27 @@ pub fn rating_values(r: &Ratings) -> [Option<i32>; 5] {
 pub struct ListQuery {
     pub page: Option<String>,
     pub per_page: Option<String>,
+    /// After a save: `saved`, `told` (probation was told) or `not-told` (it was asked for, but
+    /// the officer may not learn about this person, or there is none).
+    pub saved: Option<String>,
+}
+
+/// What the page answers besides the list: nothing, a save, or the form again with its errors.
+enum Answer<'a> {
+    Nothing,
+    Saved(&'static str),
+    Invalid(Value, &'a [FieldError]),
+}
+
+impl Answer<'_> {
+    fn after_save(query: Option<&str>) -> Self {
+        match query {
+            Some("told") => Answer::Saved("notes-saved-told"),
+            Some("not-told") => Answer::Saved("notes-saved-not-told"),
+            Some(_) => Answer::Saved("notes-saved"),
+            None => Answer::Nothing,
+        }
+    }
 }
 
 /// The note form as posted: every value as typed, so that it can be shown again.
@@ -109,7 +130,7 @@ async fn render_notes(
     meta: &RequestMeta,
     participant_id: i64,
     page_no: Page,
-    form: Option<(Value, &[FieldError])>,
+    answer: Answer<'_>,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let (a, who) = (actor.clone(), Who::actor(actor, meta));
@@ -148,9 +169,10 @@ async fn render_notes(
             page_no.per_page
         )
     };
-    let (values, errors) = match &form {
-        Some((values, errors)) => (values.clone(), *errors),
-        None => (json!({}), &[][..]),
+    let (values, errors, saved) = match &answer {
+        Answer::Invalid(values, errors) => (values.clone(), *errors, None),
+        Answer::Saved(key) => (json!({}), &[][..], Some(*key)),
+        Answer::Nothing => (json!({}), &[][..], None),
     };
     let field_errors = error_map(errors);
     let chosen = |d: &str| values[d].as_str().unwrap_or_default().to_string();
@@ -164,6 +186,7 @@ async fn render_notes(
             "can_read": access.readable.is_some(),
             "can_write": access.may_write && !no_key,
             "no_key": no_key,
+            "saved": saved,
             "list": list,
             "prev": (list.page > 1).then(|| link(list.page - 1)),
             "next": (list.page < list.pages).then(|| link(list.page + 1)),
@@ -238,7 +261,7 @@ async fn notes_page(
         &meta,
         path.into_inner(),
         page_no,
-        None,
+        Answer::after_save(query.saved.as_deref()),
         status,
     )
     .await
@@ -262,7 +285,16 @@ async fn add_note(
         .db(move |conn| area::create(conn, keys.as_ref(), &a, &who, id, &input, &public_url))
         .await;
     match result {
-        Ok(_) => Ok(redirect(&format!("/participants/{id}/notes#notes"))),
+        Ok(note) => {
+            let saved = match note.probation_told {
+                Some(true) => "told",
+                Some(false) => "not-told",
+                None => "saved",
+            };
+            Ok(redirect(&format!(
+                "/participants/{id}/notes?saved={saved}#notes"
+            )))
+        }
         Err(NoteError::NoKey) => {
             render_notes(
                 &state,
@@ -270,7 +302,7 @@ async fn add_note(
                 &meta,
                 id,
                 Page::first(),
-                None,
+                Answer::Nothing,
                 StatusCode::SERVICE_UNAVAILABLE,
             )
             .await
@@ -283,7 +315,7 @@ async fn add_note(
                 &meta,
                 id,
                 Page::first(),
-                Some((json!(form), &errors)),
+                Answer::Invalid(json!(form), &errors),
                 status,
             )
             .await

@@ -18,7 +18,7 @@ use crate::db::schema::{notifications, reminder_rules};
 use crate::db::{self, now, DbConnection, DbError};
 use crate::exit_plans::model::{Milestone, MILESTONE_KINDS, OPEN_STATUSES, RELEASE_KIND};
 use crate::exit_plans::PlanError;
-use crate::programmes::model::{one_of, required_text};
+use crate::programmes::model::{one_of, required_line};
 use crate::web::errors::FieldErrors;
 
 /// Who a rule writes to.
@@ -158,7 +158,7 @@ fn word_list(
 impl RuleInput {
     pub fn validate(&self) -> Result<RuleFields, FieldErrors> {
         let mut e = FieldErrors::default();
-        let name = required_text(&mut e, "name", &self.name, 200);
+        let name = required_line(&mut e, "name", &self.name, 200);
         let mut kinds: Vec<&str> = MILESTONE_KINDS.to_vec();
         kinds.push(RELEASE_KIND);
         let milestone_kinds = word_list(&mut e, "milestone_kinds", &self.milestone_kinds, &kinds);

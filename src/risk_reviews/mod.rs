@@ -17,7 +17,7 @@ use crate::crypto::Keyring;
 use crate::db::schema::{milestones, participants, risk_reviews};
 use crate::db::{self, now, DbConnection, DbError};
 use crate::participants::access as participant_scope;
-use crate::programmes::model::{parse_date, required_text};
+use crate::programmes::model::{parse_date, required_line};
 use crate::progress_notes::NoteError;
 use crate::web::errors::FieldErrors;
 use crate::web::paging::Page;
@@ -107,9 +107,9 @@ pub fn create(
 ) -> Result<ReviewView, NoteError> {
     let keys = keys.ok_or(NoteError::NoKey)?;
     let mut e = FieldErrors::default();
-    let instrument = required_text(&mut e, "instrument", &input.instrument, 100);
-    let level = required_text(&mut e, "level", &input.level, 100);
-    let assessor = required_text(&mut e, "assessor", &input.assessor, 200);
+    let instrument = required_line(&mut e, "instrument", &input.instrument, 100);
+    let level = required_line(&mut e, "level", &input.level, 100);
+    let assessor = required_line(&mut e, "assessor", &input.assessor, 200);
     let assessed_on = parse_date(&mut e, "assessed_on", &input.assessed_on);
     let today = crate::participants::store::local_today(conn, participant_id)?;
     if assessed_on.is_some_and(|d| d > today) {

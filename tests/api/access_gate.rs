@@ -62,7 +62,8 @@ fn note_for_probation() -> Value {
     })
 }
 
-async fn write_note(c: &Case) {
+/// Write the note through the API; the answer says whether probation was told.
+async fn write_note(c: &Case) -> bool {
     let resp = c
         .app
         .post_json(
@@ -72,6 +73,35 @@ async fn write_note(c: &Case) {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
+    let note: Value = resp.json().await.unwrap();
+    note["probation_told"].as_bool().expect("probation_told")
+}
+
+/// Write the note on the notes page, as a mentor does; return the page it answers with.
+async fn write_note_on_the_page(c: &Case) -> String {
+    let (client, _) = c.app.login(&c.mentor.email, PASSWORD).await;
+    let url = c.app.url(&format!("/participants/{}/notes", c.id));
+    let html = page(&client, url.clone()).await;
+    let note = note_for_probation();
+    let resp = client
+        .post(url)
+        .form(&[
+            ("csrf_token", hidden_value(&html, "csrf_token")),
+            (
+                "contact_date",
+                note["contact_date"].as_str().unwrap().into(),
+            ),
+            ("contact_type", "one_to_one".into()),
+            ("engagement", "4".into()),
+            ("narrative", "Met at the library".into()),
+            ("tell_probation", "on".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = resp.headers()["location"].to_str().unwrap().to_string();
+    page(&client, c.app.url(&to)).await
 }
 
 fn deliver(app: &TestApp) -> onward::jobs::Outcome {
@@ -133,7 +163,17 @@ async fn update(app: &TestApp, user: &TestUser, id: i64, change: impl FnOnce(&mu
 #[actix_web::test]
 async fn a_note_for_probation_is_not_emailed_to_an_officer_not_named_on_a_restricted_person() {
     let c = case(true).await;
-    write_note(&c).await;
+    assert!(
+        !write_note(&c).await,
+        "the answer says probation was not told"
+    );
+    let html = write_note_on_the_page(&c).await;
+    assert!(
+        text_of(&html, "#note-saved")
+            .unwrap()
+            .contains("the probation officer was not emailed"),
+        "the mentor is told on the page"
+    );
     deliver(&c.app);
     assert!(
         c.sink.messages().is_empty(),
@@ -151,7 +191,10 @@ async fn a_note_for_probation_is_not_emailed_to_an_officer_not_named_on_a_restri
 #[actix_web::test]
 async fn an_email_queued_before_the_person_was_restricted_does_not_go_to_someone_not_named() {
     let c = case(false).await;
-    write_note(&c).await;
+    assert!(
+        write_note(&c).await,
+        "an officer who may see the person is told"
+    );
     assert_eq!(
         emails(&c.app, &c.coordinator, c.id).await,
         vec![(

@@ -1084,6 +1084,34 @@ async fn control_characters_in_one_line_fields_are_refused_naming_the_field() {
         )
         .await;
     refused_naming(resp, "title", "a milestone's title").await;
+    let resp = c
+        .app
+        .post_json(
+            &c.coordinator,
+            &format!("/api/v1/participants/{}/risk-reviews", person["id"]),
+            &json!({"instrument": "VERA-2R\nextra", "level": "lo\tw", "assessor": "Dr\rA",
+                    "assessed_on": day(-3)}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let mut fields = problem_fields(&resp.json().await.unwrap());
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["assessor", "instrument", "level"],
+        "a risk review's lines"
+    );
+    let admin = c.app.user(Role::Admin, None);
+    let resp = c
+        .app
+        .post_json(
+            &admin,
+            "/api/v1/reminder-rules",
+            &json!({"name": "Housing\r\nBcc: x@example.org", "milestone_kinds": ["accommodation_confirmed"],
+                    "days_before": [7], "recipients": ["agency"]}),
+        )
+        .await;
+    refused_naming(resp, "name", "a reminder rule's name").await;
 }
 
 #[actix_web::test]
