@@ -9,6 +9,7 @@
 # walks the audit chain; the scratch database is dropped and the dump kept as FILE only if that
 # passed. FILE must not exist. ONWARD_BIN names the onward binary (default: `onward` on PATH).
 set -euo pipefail
+umask 077   # the dump holds every record: readable by its owner only
 
 file=${1:?usage: DATABASE_URL=postgres://... $0 FILE}
 url=${DATABASE_URL:?DATABASE_URL must name the PostgreSQL database to back up}

@@ -36,6 +36,10 @@ pub fn backup(
     let partial = partial_name(target);
     // A partial file left by an interrupted backup is ours to replace.
     remove_if_present(&partial)?;
+    // Created empty and owner-only first (VACUUM INTO takes an empty file): a backup holds
+    // everything the database does.
+    crate::files::create_private_if_missing(&partial)
+        .map_err(|e| format!("{}: {e}", partial.display()))?;
     db::sqlite_copy_into(conn, &partial)
         .map_err(|e| format!("writing {}: {e}", partial.display()))?;
     let checked = check(&partial).inspect_err(|_| {
@@ -91,6 +95,8 @@ pub fn restore(source: &Path, url: &DatabaseUrl) -> Result<Checked, String> {
     remove_if_present(&partial)?;
     std::fs::copy(source, &partial)
         .map_err(|e| format!("copying {} to {}: {e}", source.display(), partial.display()))?;
+    // `copy` keeps the backup's mode; the live database is the owner's only.
+    crate::files::restrict_to_owner(&partial).map_err(|e| format!("{}: {e}", partial.display()))?;
     refuse_existing(target).inspect_err(|_| {
         let _ = std::fs::remove_file(&partial);
     })?;

@@ -5,8 +5,11 @@
 //! stacks log heads, paths and message bodies) stay at `warn`. Onward's own request log leaves
 //! out the secret of calendar-feed URLs (`request_id::loggable_path`).
 
-use tracing_subscriber::filter::Directive;
-use tracing_subscriber::{fmt, EnvFilter};
+use tracing::Level;
+use tracing_subscriber::filter::{Directive, FilterFn};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{fmt, EnvFilter, Layer};
 
 use crate::config::LogFormat;
 
@@ -40,16 +43,35 @@ pub fn filter(rust_log: Option<&str>) -> EnvFilter {
     filter
 }
 
-/// Install the global subscriber once; `RUST_LOG` overrides the default level.
+/// Whether an event of `target` at `level` may be written at all: a crate of [`QUIET_CRATES`]
+/// (or any module of it) never above `warn`, whatever directive or span `RUST_LOG` names.
+pub fn allowed(target: &str, level: &Level) -> bool {
+    let quiet = QUIET_CRATES.iter().any(|c| {
+        target == *c
+            || target
+                .strip_prefix(c)
+                .is_some_and(|rest| rest.starts_with("::"))
+    });
+    !quiet || *level <= Level::WARN
+}
+
+/// Install the global subscriber once; `RUST_LOG` overrides the default level, and
+/// [`allowed`] has the last word.
 pub fn init(format: LogFormat) {
     let rust_log = std::env::var("RUST_LOG").ok();
-    let builder = fmt()
-        .with_env_filter(filter(rust_log.as_deref()))
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Text => builder.try_init(),
+    let layer = fmt::layer().with_writer(std::io::stderr);
+    let layer = match format {
+        LogFormat::Json => layer.json().flatten_event(true).boxed(),
+        LogFormat::Text => layer.boxed(),
     };
+    let quiet = FilterFn::new(|meta| allowed(meta.target(), meta.level()));
+    let _ = tracing_subscriber::registry()
+        .with(
+            layer
+                .with_filter(filter(rust_log.as_deref()))
+                .with_filter(quiet),
+        )
+        .try_init();
 }
 
 #[cfg(test)]
@@ -67,5 +89,24 @@ mod tests {
             assert!(!shown.contains("handlebars=trace"), "{spec}: {shown}");
             assert!(!shown.contains("lettre=trace"), "{spec}: {shown}");
         }
+    }
+
+    #[test]
+    fn no_module_of_a_quiet_crate_logs_above_warn() {
+        use tracing::Level;
+        for target in [
+            "handlebars",
+            "handlebars::render",
+            "lettre::transport::smtp",
+        ] {
+            assert!(!super::allowed(target, &Level::DEBUG), "{target}");
+            assert!(!super::allowed(target, &Level::TRACE), "{target}");
+            assert!(super::allowed(target, &Level::WARN), "{target}");
+        }
+        assert!(super::allowed("onward::web", &Level::TRACE));
+        assert!(
+            super::allowed("handlebarsish", &Level::DEBUG),
+            "only that crate"
+        );
     }
 }

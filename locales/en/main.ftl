@@ -163,6 +163,7 @@ problem-stale-simple = Someone else changed this since you read it. Nothing was 
 clash-room = Room { $what } is already booked at { $when } (session { $session }, { $cohort }).
 clash-facilitator = { $what } is already facilitating at { $when } (session { $session }, { $cohort }).
 clash-participant = Participant { $what } is already expected at { $when } (session { $session }, { $cohort }).
+clash-participant-hidden = A participant is already expected at { $when } (session { $session }, { $cohort }).
 error-too-long = Use at most { $max } characters.
 error-out-of-range = This number is outside the allowed range.
 error-name-taken = This name is already used; choose another.

@@ -165,6 +165,7 @@ problem-stale-simple = С тех пор как вы это открыли, кт�
 clash-room = Помещение { $what } уже занято { $when } (занятие { $session }, { $cohort }).
 clash-facilitator = { $what } уже ведёт занятие { $when } (занятие { $session }, { $cohort }).
 clash-participant = Участник { $what } уже должен быть на занятии { $when } (занятие { $session }, { $cohort }).
+clash-participant-hidden = Участник уже должен быть на занятии { $when } (занятие { $session }, { $cohort }).
 error-too-long = Не более { $max } символов.
 error-out-of-range = Число вне допустимого диапазона.
 error-name-taken = Это название уже используется; выберите другое.

@@ -332,6 +332,13 @@ pub fn notify(
                 ));
             }
             let n = crate::outbox::enqueue(conn, &rows, &participant_access::Gate)?;
+            if n == 0 {
+                // Still marked notified (it is on the coordinators' home pages), but never quietly.
+                tracing::warn!(
+                    alert = alert_id,
+                    "absence alert: nobody who may learn about this person could be emailed"
+                );
+            }
             diesel::update(absence_alerts::table.find(alert_id))
                 .set(absence_alerts::notified_at.eq(Some(now_at.naive_utc())))
                 .execute(conn)?;

@@ -278,7 +278,7 @@ impl Mailer {
                 let partial = dir.join(format!(".{name}.partial"));
                 crate::files::write_private(&partial, message.formatted()).map_err(transient)?;
                 std::fs::rename(&partial, &path).map_err(transient)?;
-                tracing::info!(to = %email.to, subject = %email.subject, file = %path.display(), "email written to the outbox folder");
+                tracing::info!(message_id = %email.message_id, file = %path.display(), "email written to the outbox folder");
                 Ok(())
             }
         }

@@ -336,35 +336,63 @@ fn refused_among(
     Ok(refused)
 }
 
-/// Cancel row `id` (it gives up its dedupe key, as every cancelled row does), saying why.
-fn cancel_row(conn: &mut DbConnection, id: i64, why: &str) -> Result<(), DbError> {
+/// Cancel row `id` (it gives up its dedupe key, as every cancelled row does), saying why, if it
+/// is still queued and nobody else holds a live lease on it (`owner`: the caller's own lease).
+/// Returns whether it was cancelled.
+fn cancel_row(
+    conn: &mut DbConnection,
+    id: i64,
+    why: &str,
+    owner: Option<&str>,
+) -> Result<bool, DbError> {
     let key: Option<String> = notifications::table
         .find(id)
         .select(notifications::dedupe_key)
         .first(conn)
         .optional()?;
-    if let Some(key) = key {
-        diesel::update(notifications::table.find(id))
-            .set((
-                notifications::status.eq("cancelled"),
-                notifications::dedupe_key.eq(format!("{key}|cancelled{id}")),
-                notifications::lease_owner.eq(None::<String>),
-                notifications::lease_until.eq(None::<NaiveDateTime>),
-                notifications::last_error.eq(Some(why.to_string())),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+    let Some(key) = key else {
+        return Ok(false);
+    };
+    let now = crate::db::now();
+    let n = diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::status.eq_any(["pending", "in_digest"]))
+            .filter(
+                notifications::lease_until
+                    .is_null()
+                    .or(notifications::lease_until.lt(now))
+                    .or(notifications::lease_owner.eq(owner.unwrap_or(""))),
+            ),
+    )
+    .set((
+        notifications::status.eq("cancelled"),
+        notifications::dedupe_key.eq(format!("{key}|cancelled{id}")),
+        notifications::lease_owner.eq(None::<String>),
+        notifications::lease_until.eq(None::<NaiveDateTime>),
+        notifications::last_error.eq(Some(why.to_string())),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Why a queued email was withheld (shown to admins in the outbox).
 const WITHHELD: &str = "withheld: the recipient may no longer learn about this person";
 
-/// Cancel a digest that has not gone and hand its lines back, except `refused` ones (cancelled),
-/// so the next composition gathers them again without what may no longer go.
-fn unpick_digest(conn: &mut DbConnection, digest_id: i64, refused: &[i64]) -> Result<(), DbError> {
+/// Cancel a digest that has not gone (held by nobody but `owner`) and hand its lines back, except
+/// `refused` ones (cancelled), so the next composition gathers them again without what may no
+/// longer go. A digest being sent by someone else is left to that sender's own last check.
+fn unpick_digest(
+    conn: &mut DbConnection,
+    digest_id: i64,
+    refused: &[i64],
+    owner: Option<&str>,
+) -> Result<(), DbError> {
+    if !cancel_row(conn, digest_id, WITHHELD, owner)? {
+        return Ok(());
+    }
     for id in refused {
-        cancel_row(conn, *id, WITHHELD)?;
+        cancel_row(conn, *id, WITHHELD, None)?;
     }
     diesel::update(
         notifications::table
@@ -373,12 +401,13 @@ fn unpick_digest(conn: &mut DbConnection, digest_id: i64, refused: &[i64]) -> Re
     )
     .set(notifications::digest_id.eq(None::<i64>))
     .execute(conn)?;
-    cancel_row(conn, digest_id, WITHHELD)
+    Ok(())
 }
 
-/// Check every email still queued about `participant_id` (alone, as a digest line, or in a digest
-/// not yet sent) against the access gate, and cancel what may no longer go: after the person was
-/// restricted, or their officer, mentors or named staff changed. Returns how many were withheld.
+/// Check every email still queued about `participant_id` (alone, as a digest line waiting to be
+/// composed, or in a digest not yet sent) against the access gate, and cancel what may no longer
+/// go: after the person was restricted, or their officer, mentors or named staff changed. Lines of
+/// a digest already sent are history and stay as they are. Returns how many were withheld.
 pub fn withhold_about(
     conn: &mut DbConnection,
     participant_id: i64,
@@ -389,33 +418,37 @@ pub fn withhold_about(
         .filter(notifications::status.eq_any(["pending", "in_digest"]))
         .select((notifications::id, notifications::digest_id))
         .load(conn)?;
+    // Digests still waiting to be sent; lines of any other digest (sent, failed) are left alone.
+    let digest_ids: Vec<i64> = queued.iter().filter_map(|(_, d)| *d).collect();
+    let waiting: HashSet<i64> = notifications::table
+        .filter(notifications::id.eq_any(&digest_ids))
+        .filter(notifications::status.eq("pending"))
+        .select(notifications::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    let queued: Vec<(i64, Option<i64>)> = queued
+        .into_iter()
+        .filter(|(_, d)| d.is_none_or(|d| waiting.contains(&d)))
+        .collect();
     let ids: Vec<i64> = queued.iter().map(|(id, _)| *id).collect();
     let refused = refused_among(conn, &ids, gate)?;
     let mut digests: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut withheld = 0;
     for (id, digest) in &queued {
         if !refused.contains(id) {
             continue;
         }
         match digest {
             Some(d) => digests.entry(*d).or_default().push(*id),
-            None => cancel_row(conn, *id, WITHHELD)?,
+            None => withheld += usize::from(cancel_row(conn, *id, WITHHELD, None)?),
         }
     }
     for (digest, lines) in digests {
-        let pending: i64 = notifications::table
-            .filter(notifications::id.eq(digest))
-            .filter(notifications::status.eq("pending"))
-            .count()
-            .get_result(conn)?;
-        if pending > 0 {
-            unpick_digest(conn, digest, &lines)?;
-        } else {
-            for id in lines {
-                cancel_row(conn, id, WITHHELD)?;
-            }
-        }
+        unpick_digest(conn, digest, &lines, None)?;
+        withheld += lines.len();
     }
-    Ok(refused.len())
+    Ok(withheld)
 }
 
 /// The participants an email is about: its own, or for a digest its lines'.
@@ -646,9 +679,9 @@ fn deliver_claimed(
     let refused = refused_among(conn, &lines, gate)?;
     if !refused.is_empty() {
         if row.kind == "digest" {
-            unpick_digest(conn, row.id, &refused)?;
+            unpick_digest(conn, row.id, &refused, Some(instance))?;
         } else {
-            cancel_row(conn, row.id, WITHHELD)?;
+            cancel_row(conn, row.id, WITHHELD, Some(instance))?;
         }
         counts.withheld += 1;
         return Ok(());
@@ -862,7 +895,7 @@ fn compose_one(
     let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
     let refused = refused_among(conn, &ids, gate)?;
     for id in &refused {
-        cancel_row(conn, *id, WITHHELD)?;
+        cancel_row(conn, *id, WITHHELD, None)?;
     }
     let lines: Vec<Line> = lines
         .into_iter()
@@ -1057,7 +1090,9 @@ pub fn by_status(
     for line in items.iter_mut() {
         let about = people.get(&line.id).map(Vec::as_slice).unwrap_or_default();
         if about.iter().any(|p| hidden.contains(p)) {
+            // Listed for delivery's sake only: nothing that says who it is about.
             line.subject = crate::i18n::t(&crate::i18n::DEFAULT_LANG, "outbox-restricted-subject");
+            line.participant_id = None;
         } else {
             shown.extend(about);
         }

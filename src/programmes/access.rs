@@ -2,7 +2,8 @@
 //!
 //! admin: all; coordinator: their site; mentor: cohorts they facilitate (the cohort or one of its
 //! sessions) or in which one of their participants is enrolled; probation officer: cohorts of
-//! their cases; agency users and auditors: none.
+//! their cases; agency users and auditors: none. Through their caseload, only people the
+//! participants area's access gate lets them learn about count.
 
 use diesel::prelude::*;
 
@@ -11,6 +12,7 @@ use crate::db::schema::{
     cohort_facilitators, cohort_sessions, cohorts, enrolments, participant_mentors, participants,
 };
 use crate::db::{DbConnection, DbError, MultiBackend};
+use crate::participants::access::open_to;
 
 pub type Scoped = cohorts::BoxedQuery<'static, MultiBackend>;
 
@@ -33,13 +35,22 @@ pub fn visible_cohorts(actor: &Actor) -> Scoped {
                         .filter(cohort_sessions::facilitator_id.eq(me))
                         .select(cohort_sessions::cohort_id),
                 ))
+                // Their caseload's cohorts: only people the access gate lets them learn about
+                // (being told a restricted person's cohort tells them the person is enrolled).
                 .or(cohorts::id.eq_any(
                     enrolments::table
                         .filter(
                             enrolments::participant_id.eq_any(
-                                participant_mentors::table
-                                    .filter(participant_mentors::user_id.eq(me))
-                                    .select(participant_mentors::participant_id),
+                                participants::table
+                                    .filter(
+                                        participants::id.eq_any(
+                                            participant_mentors::table
+                                                .filter(participant_mentors::user_id.eq(me))
+                                                .select(participant_mentors::participant_id),
+                                        ),
+                                    )
+                                    .filter(open_to(me))
+                                    .select(participants::id),
                             ),
                         )
                         .select(enrolments::cohort_id),
@@ -52,6 +63,7 @@ pub fn visible_cohorts(actor: &Actor) -> Scoped {
                         enrolments::participant_id.eq_any(
                             participants::table
                                 .filter(participants::probation_officer_id.eq(me))
+                                .filter(open_to(me))
                                 .select(participants::id),
                         ),
                     )

@@ -18,7 +18,8 @@ pub const ATTENDING: [&str; 2] = ["enrolled", "active"];
 /// One clash, named so that a coordinator can act on it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Clash {
-    /// `room`, `facilitator` or `participant`.
+    /// `room`, `facilitator`, `participant`, or `participant_hidden` (someone the asker may not
+    /// learn about: no case reference).
     pub kind: String,
     /// The session already booked.
     pub session_id: i64,
@@ -40,6 +41,9 @@ pub struct Candidate<'a> {
     pub facilitator_id: Option<i64>,
     /// The session being moved (it does not clash with itself).
     pub moving: Option<i64>,
+    /// Who asks: a participant clash names the case reference only to someone the access gate
+    /// lets learn about that person, and the naming is on that person's trail.
+    pub asked_by: &'a crate::audit::Who,
 }
 
 /// session id, cohort id, cohort name, site id, start, room, facilitator.
@@ -115,25 +119,58 @@ pub fn find(conn: &mut DbConnection, zone: Tz, c: &Candidate) -> Result<Vec<Clas
             .select(enrolments::participant_id)
             .load(conn)?;
         if !ours.is_empty() {
-            let shared: Vec<(i64, String)> = enrolments::table
+            let shared: Vec<(i64, i64, String)> = enrolments::table
                 .inner_join(participants::table)
                 .filter(enrolments::cohort_id.eq_any(other_cohorts))
                 .filter(enrolments::status.eq_any(ATTENDING))
                 .filter(enrolments::participant_id.eq_any(ours))
-                .select((enrolments::cohort_id, participants::case_reference))
+                .select((
+                    enrolments::cohort_id,
+                    participants::id,
+                    participants::case_reference,
+                ))
                 .load(conn)?;
-            for (cohort_id, reference) in shared {
+            let ids: Vec<i64> = shared.iter().map(|s| s.1).collect();
+            let closed = match c.asked_by.user_id {
+                Some(user) => crate::participants::access::closed_to(conn, user, &ids)?,
+                None => ids.iter().copied().collect(),
+            };
+            let mut named = Vec::new();
+            for (cohort_id, participant, reference) in shared {
+                let hidden = closed.contains(&participant);
+                if !hidden {
+                    named.push(participant);
+                }
                 for o in overlapping.iter().filter(|o| o.1 == cohort_id) {
                     clashes.push(Clash {
-                        kind: "participant".into(),
+                        kind: if hidden {
+                            "participant_hidden"
+                        } else {
+                            "participant"
+                        }
+                        .into(),
                         session_id: o.0,
                         cohort_id: o.1,
                         cohort_name: o.2.clone(),
                         starts_at_local: local(o.4),
-                        what: reference.clone(),
+                        what: if hidden {
+                            String::new()
+                        } else {
+                            reference.clone()
+                        },
                     });
                 }
             }
+            named.sort_unstable();
+            named.dedup();
+            crate::audit::record_reads(
+                conn,
+                c.asked_by,
+                "participant.clash",
+                "cohort",
+                &c.cohort_id.to_string(),
+                &named,
+            )?;
         }
     }
     Ok(clashes)

@@ -89,7 +89,7 @@ pub fn describe(c: &Clash) -> String {
 pub fn describe_in(c: &Clash, lang: &unic_langid::LanguageIdentifier) -> String {
     crate::i18n::t_args(
         lang,
-        &format!("clash-{}", c.kind),
+        &format!("clash-{}", c.kind.replace('_', "-")),
         &[
             ("what", c.what.clone()),
             ("when", c.starts_at_local.clone()),
@@ -255,6 +255,7 @@ fn insert_sessions(
                 room,
                 facilitator_id,
                 moving: None,
+                asked_by: who,
             },
         )?);
     }
@@ -668,6 +669,7 @@ pub fn reschedule(
                 room: &room,
                 facilitator_id: session.facilitator_id,
                 moving: Some(session.id),
+                asked_by: who,
             },
         )?;
         if !found.is_empty() && override_reason.is_none() {

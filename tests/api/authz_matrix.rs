@@ -88,13 +88,13 @@ fn site_manager(r: R, s: Scope) -> bool {
 }
 
 /// Cohorts (and their sessions) an actor sees: admins all, coordinators their site's, mentors
-/// and officers those of their caseload (the restricted person is on their caseload even though
-/// they may not see them: the cohort is not the person).
+/// and officers those of their caseload, counting only people the access gate opens to them (a
+/// restricted person's cohort would tell an officer not named on them that they are enrolled).
 fn sees_cohort(r: R, s: Scope) -> bool {
     match r {
         R::Admin => true,
         R::Coordinator => s != OtherSite,
-        R::Mentor | R::Officer => matches!(s, Own | Restricted),
+        R::Mentor | R::Officer => s == Own,
         _ => false,
     }
 }

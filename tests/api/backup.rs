@@ -115,6 +115,11 @@ async fn a_backup_taken_while_onward_writes_restores_with_every_row_and_an_intac
     assert!(say(&out).contains("audit trail intact"), "{}", say(&out));
     assert!(n > 20, "writes went on during the backup");
     assert!(file.is_file());
+    assert_eq!(
+        owner_only(&file),
+        0o600,
+        "the backup is readable by its owner only"
+    );
     let after = people(&mut app.conn());
 
     // A backup never replaces a file, and a restore never replaces a database.
@@ -133,6 +138,9 @@ async fn a_backup_taken_while_onward_writes_restores_with_every_row_and_an_intac
         Some(_) => script("restore-postgres.sh", &file, &target.url),
     };
     assert!(out.status.success(), "{}", say(&out));
+    if let DatabaseUrl::Sqlite { path, .. } = DatabaseUrl::parse(&target.url).unwrap() {
+        assert_eq!(owner_only(&path), 0o600, "so is the restored database");
+    }
 
     let restored_url = DatabaseUrl::parse(&target.url).unwrap();
     let pool = db::connect(&restored_url, 1).unwrap();
@@ -173,4 +181,10 @@ async fn a_backup_taken_while_onward_writes_restores_with_every_row_and_an_intac
         "{}",
         say(&verify)
     );
+}
+
+/// The permission bits of `path`.
+fn owner_only(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }

@@ -672,8 +672,13 @@ async fn logs_at_debug_and_trace_hold_neither_a_narrative_nor_a_calendar_feed_se
     let participant = app.participant(&coordinator, body).await["id"]
         .as_i64()
         .unwrap();
-    for level in ["debug", "trace"] {
-        let canary = format!("canary-narrative-{level}-{}", uuid::Uuid::new_v4().simple());
+    for level in [
+        "debug",
+        "trace",
+        "trace,handlebars::render=trace,lettre::transport=trace",
+    ] {
+        let label = level.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        let canary = format!("canary-narrative-{label}-{}", uuid::Uuid::new_v4().simple());
         let feed_url = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let (c, m, found) = (canary.clone(), mentor.clone(), feed_url.clone());
         let log = serve_and_capture_log(&app.database_url, level, |base| async move {

@@ -631,6 +631,15 @@ async fn the_probation_officers_home_lists_handovers_awaiting_acknowledgement_an
     let release = chrono::NaiveDate::from_ymd_opt(2027, 6, 1).unwrap();
     let soon = today <= release && release <= today + chrono::Duration::weeks(12);
     assert_eq!(releases.contains("KG-2027-00010"), soon, "{releases}");
+    // A case of theirs released in a month, by the real clock, is listed.
+    let mut body = participant_body("KG-2027-00011", c.app.site_id("KG-BSK"));
+    body["probation_officer_id"] = json!(c.officer.id);
+    body["earliest_release_date"] = json!(day(30));
+    body["parole_eligibility_date"] = json!(day(10));
+    c.app.participant(&c.coordinator, body).await;
+    let (_, home) = html(&c.app, &c.officer, "/").await;
+    let releases = text_of(&home, "#releases").unwrap();
+    assert!(releases.contains("KG-2027-00011"), "{releases}");
 }
 
 #[actix_web::test]

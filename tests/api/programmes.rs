@@ -184,6 +184,39 @@ async fn each_kind_of_double_booking_is_refused_naming_the_clash() {
         .as_str()
         .unwrap()
         .contains("Joint session agreed"));
+    // Naming the participant in the clash is on their trail.
+    let person_id = person["id"].as_i64().unwrap();
+    assert_eq!(
+        reads(&app, person_id, "participant.clash").await,
+        vec![coordinator.id]
+    );
+
+    // Once the person is restricted (the coordinator not named), a clash says "a participant".
+    let admin = app.user(Role::Admin, None);
+    let record: Value = app
+        .get(&admin, &format!("/api/v1/participants/{person_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut body = participant_body("KG-2026-00001", site);
+    body["restricted"] = json!(true);
+    body["named_staff_ids"] = json!([admin.id]);
+    let resp = app
+        .put_json(
+            &admin,
+            &format!("/api/v1/participants/{person_id}"),
+            Some(&record["version"].to_string()),
+            &body,
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let annex = json!({ "session": { "starts_at": "2026-05-04T10:30", "duration_minutes": 60, "room": "Annex" } });
+    let resp = app.post_json(&coordinator, &path, &annex).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let problem: Value = resp.json().await.unwrap();
+    assert_eq!(problem["clashes"][0]["kind"], "participant_hidden");
+    assert!(!problem.to_string().contains("KG-2026-00001"), "{problem}");
 }
 
 #[actix_web::test]
