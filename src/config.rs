@@ -25,6 +25,9 @@ pub struct Config {
     pub public_url: Url,
     pub log_format: LogFormat,
     pub pool_size: u32,
+    /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names the real client
+    /// (`ONWARD_TRUSTED_PROXIES`); from anyone else the header is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How long a login session lasts before the user must log in again.
     pub session_hours: i64,
     /// Time zone for times shown to users who belong to no site (admins, auditors).
@@ -191,7 +194,10 @@ impl Config {
             days_before: parse_number(&get, "ONWARD_HANDOVER_DAYS", 84)?,
             escalate_after: parse_number(&get, "ONWARD_HANDOVER_ESCALATE_DAYS", 7)?,
         };
+        let trusted_proxies = parse_proxies(get("ONWARD_TRUSTED_PROXIES").as_deref())
+            .map_err(|reason| invalid("ONWARD_TRUSTED_PROXIES", reason))?;
         Ok(Self {
+            trusted_proxies,
             handover,
             data_keys,
             retention_days,
@@ -235,6 +241,22 @@ fn parse_number(
             }),
         },
     }
+}
+
+/// `ONWARD_TRUSTED_PROXIES`: addresses (`10.0.0.5`) or networks (`172.18.0.0/16`), comma-separated.
+fn parse_proxies(raw: Option<&str>) -> Result<Vec<ipnet::IpNet>, String> {
+    raw.unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    format!("'{s}' is neither an IP address nor a network such as 10.0.0.0/8")
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -19,7 +19,8 @@ use crate::web::AppState;
 #[derive(Debug, Clone)]
 pub struct RequestMeta {
     pub request_id: String,
-    /// The peer's address. Forwarded headers are not trusted: anyone can set them.
+    /// The client's address: the peer, or the address a trusted proxy forwards for
+    /// ([`client_address`]); `X-Forwarded-For` from anyone else is ignored.
     pub ip: Option<String>,
 }
 
@@ -30,11 +31,50 @@ impl RequestMeta {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default();
+        let trusted = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.config.trusted_proxies.clone())
+            .unwrap_or_default();
+        let forwarded: Vec<String> = req
+            .headers()
+            .get_all("X-Forwarded-For")
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .collect();
         Self {
             request_id,
-            ip: req.peer_addr().map(|a| a.ip().to_string()),
+            ip: req
+                .peer_addr()
+                .map(|a| client_address(a.ip(), &forwarded, &trusted).to_string()),
         }
     }
+}
+
+/// The client's address: the peer, unless the peer is a trusted proxy; then the right-most
+/// address in `X-Forwarded-For` that is not itself a trusted proxy (anything left of it could
+/// have been written by the client). A header that cannot be read leaves the peer.
+pub fn client_address(
+    peer: std::net::IpAddr,
+    forwarded: &[String],
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = forwarded
+        .iter()
+        .flat_map(|h| h.split(','))
+        .map(str::trim)
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 impl FromRequest for RequestMeta {

@@ -478,3 +478,77 @@ async fn a_user_picks_their_language_and_pages_follow_it() {
     assert!(home.contains("<html lang=\"ru\">"), "{home}");
     assert!(app.audit_actions().contains(&"language.update".to_string()));
 }
+
+/// `n` wrong passwords for made-up accounts, as a client that a proxy forwards for `client_ip`
+/// (the header is what a proxy would add; the peer is always 127.0.0.1 here).
+async fn guesses_forwarded_for(
+    app: &TestApp,
+    client_ip: impl Fn(usize) -> String,
+    n: usize,
+) -> Vec<StatusCode> {
+    let client = browser();
+    let csrf = hidden_value(&page(&client, app.url("/login")).await, "csrf_token");
+    let mut statuses = Vec::new();
+    for i in 0..n {
+        let resp = client
+            .post(app.url("/login"))
+            .header("X-Forwarded-For", client_ip(i))
+            .form(&[
+                ("email", format!("guess{i}@nowhere.test")),
+                ("password", "wrong-password-here".to_string()),
+                ("csrf_token", csrf.clone()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status());
+    }
+    statuses
+}
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_a_guessers_address_is_refused_and_everyone_else_still_gets_in() {
+    let app = spawn_app_with(&[("ONWARD_TRUSTED_PROXIES", "127.0.0.0/8, ::1")]).await;
+    let owner = app.user(Role::Auditor, None);
+    let statuses = guesses_forwarded_for(&app, |_| "203.0.113.7".into(), 25).await;
+    assert_eq!(statuses[24], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    // Another person behind the same proxy signs in, and the trail names where they came from.
+    let client = browser();
+    let csrf = hidden_value(&page(&client, app.url("/login")).await, "csrf_token");
+    let resp = client
+        .post(app.url("/login"))
+        .header("X-Forwarded-For", "192.0.2.1, 198.51.100.9")
+        .form(&[
+            ("email", owner.email.as_str()),
+            ("password", PASSWORD),
+            ("csrf_token", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "not refused for the guesser"
+    );
+    use diesel::prelude::*;
+    use onward::db::schema::audit_events;
+    let ip: Option<String> = audit_events::table
+        .filter(audit_events::action.eq("login.succeeded"))
+        .select(audit_events::ip)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(
+        ip.as_deref(),
+        Some("198.51.100.9"),
+        "the right-most address the proxy added, not what the client wrote before it"
+    );
+}
+
+#[actix_web::test]
+async fn without_a_trusted_proxy_a_forwarded_for_header_changes_nothing() {
+    let app = spawn_app().await;
+    // A guesser writing a new address into every request is still one address.
+    let statuses = guesses_forwarded_for(&app, |i| format!("203.0.113.{}", i % 250), 25).await;
+    assert_eq!(statuses[24], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+}
