@@ -464,6 +464,24 @@ mod tests {
     }
 
     #[test]
+    fn a_login_wait_is_said_with_the_right_plural_form() {
+        let wait = |lang: &str, n: u64| {
+            let args =
+                HashMap::from([(std::borrow::Cow::Borrowed("seconds"), FluentValue::from(n))]);
+            t_values(
+                &lang.parse().unwrap(),
+                "login-throttled-wait-seconds",
+                &args,
+            )
+        };
+        assert!(wait("en", 1).contains("Wait 1 second and"));
+        assert!(wait("en", 5).contains("Wait 5 seconds and"));
+        assert!(wait("ru", 1).contains("1 секунду"));
+        assert!(wait("ru", 3).contains("3 секунды"));
+        assert!(wait("ru", 5).contains("5 секунд"));
+    }
+
+    #[test]
     fn russian_plurals_name_every_russian_category() {
         let all = catalogues();
         let mut problems = Vec::new();

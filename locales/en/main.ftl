@@ -30,9 +30,18 @@ login-password = Password
 login-submit = Log in
 login-wrong = The email address or password is not right. Check them and try again.
 login-expired = The login form had expired. Please log in again.
-login-throttled-wait = Too many failed attempts for this account from this computer. Wait { $minutes } minutes and try again.
-login-throttled-wait-seconds = Too many failed attempts for this account from this computer. Wait { $seconds } seconds and try again.
-login-throttled-address = Too many failed attempts from this computer. Wait { $minutes } minutes and try again.
+login-throttled-wait = Too many failed attempts for this account from this computer. Wait { $minutes ->
+    [one] 1 minute
+   *[other] { $minutes } minutes
+} and try again.
+login-throttled-wait-seconds = Too many failed attempts for this account from this computer. Wait { $seconds ->
+    [one] 1 second
+   *[other] { $seconds } seconds
+} and try again.
+login-throttled-address = Too many failed attempts from this computer. Wait { $minutes ->
+    [one] 1 minute
+   *[other] { $minutes } minutes
+} and try again.
 
 ## Home
 home-title = Home

@@ -13,7 +13,6 @@ use crate::auth::throttle::{Gate, Throttled};
 use crate::auth::tokens::random_secret;
 use crate::auth::{sessions, Actor, PageActor, RequestMeta, Role};
 use crate::db::DbError;
-use crate::i18n::t_args;
 use crate::participants::access;
 use crate::web::errors::PageError;
 use crate::web::form::PageForm;
@@ -208,21 +207,28 @@ async fn login(
         )),
         LoginOutcome::Throttled(t) => {
             let secs = t.retry_after_secs();
+            // Numbers, so that Fluent picks the plural form ("1 second", "5 минут").
+            let count = |name: &'static str, n: u64| {
+                std::collections::HashMap::from([(
+                    std::borrow::Cow::Borrowed(name),
+                    fluent_templates::fluent_bundle::FluentValue::from(n),
+                )])
+            };
             let message = match t {
-                Throttled::Wait { .. } if secs < 60 => t_args(
+                Throttled::Wait { .. } if secs < 60 => crate::i18n::t_values(
                     &words,
                     "login-throttled-wait-seconds",
-                    &[("seconds", secs.to_string())],
+                    &count("seconds", secs),
                 ),
-                Throttled::Wait { .. } => t_args(
+                Throttled::Wait { .. } => crate::i18n::t_values(
                     &words,
                     "login-throttled-wait",
-                    &[("minutes", secs.div_ceil(60).to_string())],
+                    &count("minutes", secs.div_ceil(60)),
                 ),
-                Throttled::Address { .. } => t_args(
+                Throttled::Address { .. } => crate::i18n::t_values(
                     &words,
                     "login-throttled-address",
-                    &[("minutes", secs.div_ceil(60).max(1).to_string())],
+                    &count("minutes", secs.div_ceil(60).max(1)),
                 ),
             };
             let mut resp = render_login(

@@ -171,7 +171,7 @@ async fn after_wrong_passwords_the_next_attempt_from_that_computer_waits_a_littl
     let message = text_of(&resp.text().await.unwrap(), "#login-message").unwrap();
     assert_eq!(
         message,
-        "Too many failed attempts for this account from this computer. Wait 1 seconds and try again."
+        "Too many failed attempts for this account from this computer. Wait 1 second and try again."
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let (_, resp) = app.login(&user.email, PASSWORD).await;
