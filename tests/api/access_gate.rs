@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-use crate::reminders::{at, created, fixture, Fixture};
+use crate::reminders::{at, digest_rule_for_the_officer, fixture, Fixture};
 use crate::smtp::SmtpSink;
 
 /// A Bishkek case with a mentor and a probation officer, its emails going to a real SMTP sink.
@@ -295,17 +295,7 @@ async fn pending(f: &Fixture) -> Vec<Value> {
 /// with `named` named on them, and the day's digest composed (not yet sent).
 async fn composed_digest(named: impl Fn(&Fixture) -> Vec<i64>) -> (Fixture, i64) {
     let f = fixture("2027-06-01", true).await;
-    created(
-        f.app
-            .post_json(
-                &f.admin,
-                "/api/v1/reminder-rules",
-                &json!({"name": "Release digest", "milestone_kinds": ["release", "accommodation_confirmed"],
-                        "days_before": [7], "recipients": ["probation_officer"], "delivery": "digest"}),
-            )
-            .await,
-    )
-    .await;
+    digest_rule_for_the_officer(&f).await;
     restrict(&f, named(&f)).await;
     let now = at("2027-05-25T09:00:00Z");
     jobs::run(&f.ctx, JobName::ReminderSweep, &jobs::slot_of(now), now).unwrap();

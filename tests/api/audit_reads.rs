@@ -13,19 +13,7 @@ use crate::helpers::*;
 async fn the_alerts_api_records_a_read_of_each_person_it_lists() {
     let c = cohort(3, 2, 10).await;
     for s in &c.sessions {
-        let body = json!({ "entries": [
-            { "participant_id": c.people[0], "mark": "unexcused" },
-            { "participant_id": c.people[1], "mark": "present" },
-        ] });
-        let resp = c
-            .app
-            .put_json(
-                &c.coordinator,
-                &format!("/api/v1/sessions/{s}/register"),
-                None,
-                &body,
-            )
-            .await;
+        let resp = c.take_register(*s, &["unexcused", "present"]).await;
         assert_eq!(resp.status(), StatusCode::OK);
     }
     let alerts: Value = c
@@ -65,18 +53,8 @@ async fn the_cohort_pages_referral_picker_records_a_read_of_each_name_it_offers(
 async fn the_cohort_register_csv_records_an_export_for_each_person_in_it() {
     let c = cohort(2, 2, 10).await;
     for s in &c.sessions {
-        let body = json!({ "entries": [
-            { "participant_id": c.people[0], "mark": "present" },
-            { "participant_id": c.people[1], "mark": "late", "late_minutes": 10 },
-        ] });
-        c.app
-            .put_json(
-                &c.coordinator,
-                &format!("/api/v1/sessions/{s}/register"),
-                None,
-                &body,
-            )
-            .await;
+        let resp = c.take_register(*s, &["present", "late"]).await;
+        assert_eq!(resp.status(), StatusCode::OK);
     }
     let csv = c
         .app

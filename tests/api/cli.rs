@@ -302,46 +302,21 @@ async fn the_demo_loads_once_and_never_prints_old_passwords() {
 
 #[actix_web::test]
 async fn logs_are_json_lines_carrying_the_request_id_when_asked() {
-    use std::io::{BufRead, BufReader, Read};
     let app = spawn_app().await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onward"))
-        .args(["serve"])
-        .env("DATABASE_URL", &app.database_url)
-        .env("ONWARD_BIND", "127.0.0.1:0")
-        .env("ONWARD_LOG_FORMAT", "json")
-        .env("ONWARD_CONFIG", "/nonexistent")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let addr = first
-        .trim()
-        .rsplit("listening on ")
-        .next()
-        .unwrap()
-        .trim_end_matches(')')
-        .to_string();
-    let resp = reqwest::Client::new()
-        .get(format!("http://{addr}/health/live"))
-        .header("X-Request-Id", "json-log-check-1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    child.kill().unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    child.wait().unwrap();
+    let stderr = serve_and_capture_log(
+        &app.database_url,
+        &[("ONWARD_LOG_FORMAT", "json")],
+        |base| async move {
+            let resp = reqwest::Client::new()
+                .get(format!("{base}/health/live"))
+                .header("X-Request-Id", "json-log-check-1")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+        },
+    )
+    .await;
     let line = stderr
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -617,8 +592,13 @@ async fn seeding_fills_an_empty_database_that_verifies_and_that_a_coordinator_ca
     assert!(stderr.contains("already holds 60 participants"), "{stderr}");
 }
 
-/// Run `onward serve` at `rust_log`, let `exercise` use it, and return everything it logged.
-async fn serve_and_capture_log<F, Fut>(database_url: &str, rust_log: &str, exercise: F) -> String
+/// Run `onward serve` with `env` (no jobs, the test data key), let `exercise` use it, and return
+/// everything it logged.
+async fn serve_and_capture_log<F, Fut>(
+    database_url: &str,
+    env: &[(&str, &str)],
+    exercise: F,
+) -> String
 where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -631,7 +611,7 @@ where
         .env("ONWARD_CONFIG", "/nonexistent")
         .env("ONWARD_DATA_KEY", TEST_DATA_KEY)
         .env("ONWARD_JOBS_DISABLED", "all")
-        .env("RUST_LOG", rust_log)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -681,7 +661,7 @@ async fn logs_at_debug_and_trace_hold_neither_a_narrative_nor_a_calendar_feed_se
         let canary = format!("canary-narrative-{label}-{}", uuid::Uuid::new_v4().simple());
         let feed_url = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let (c, m, found) = (canary.clone(), mentor.clone(), feed_url.clone());
-        let log = serve_and_capture_log(&app.database_url, level, |base| async move {
+        let log = serve_and_capture_log(&app.database_url, &[("RUST_LOG", level)], |base| async move {
             let client = reqwest::Client::new();
             let note = serde_json::json!({
                 "contact_date": "2026-11-20",

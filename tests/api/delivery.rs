@@ -124,6 +124,20 @@ pub async fn cohort(sessions: i64, people: usize, capacity: i64) -> Cohort {
     }
 }
 
+impl Cohort {
+    /// The coordinator takes the register of `session`, one mark per person in `people` order.
+    pub async fn take_register(&self, session: i64, marks: &[&str]) -> reqwest::Response {
+        self.app
+            .put_json(
+                &self.coordinator,
+                &format!("/api/v1/sessions/{session}/register"),
+                None,
+                &register(&self.people, marks),
+            )
+            .await
+    }
+}
+
 fn register(people: &[i64], marks: &[&str]) -> Value {
     let entries: Vec<Value> = people
         .iter()

@@ -123,6 +123,22 @@ pub async fn fixture(release: &str, basis: bool) -> Fixture {
     }
 }
 
+/// A rule putting the release and the accommodation milestone, 7 days before, into the probation
+/// officer's daily digest.
+pub async fn digest_rule_for_the_officer(f: &Fixture) {
+    created(
+        f.app
+            .post_json(
+                &f.admin,
+                "/api/v1/reminder-rules",
+                &json!({"name": "Release digest", "milestone_kinds": ["release", "accommodation_confirmed"],
+                        "days_before": [7], "recipients": ["probation_officer"], "delivery": "digest"}),
+            )
+            .await,
+    )
+    .await;
+}
+
 /// The reminder sweep then delivery, as the scheduler would run them at `now`.
 pub fn sweep_and_deliver(ctx: &JobContext, now: DateTime<Utc>) {
     jobs::run(ctx, JobName::ReminderSweep, &jobs::slot_of(now), now).expect("sweep");
@@ -892,17 +908,7 @@ async fn the_participants_page_lists_every_email_without_its_body_for_non_admins
 #[actix_web::test]
 async fn a_digest_rule_sends_one_email_a_day_per_recipient() {
     let f = fixture("2027-06-01", true).await;
-    created(
-        f.app
-            .post_json(
-                &f.admin,
-                "/api/v1/reminder-rules",
-                &json!({"name": "Release digest", "milestone_kinds": ["release", "accommodation_confirmed"],
-                        "days_before": [7], "recipients": ["probation_officer"], "delivery": "digest"}),
-            )
-            .await,
-    )
-    .await;
+    digest_rule_for_the_officer(&f).await;
     let now = at("2027-05-25T09:00:00Z");
     sweep_and_deliver(&f.ctx, now);
     jobs::run(&f.ctx, JobName::DailyDigest, &jobs::slot_of(now), now).unwrap();
