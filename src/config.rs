@@ -273,6 +273,21 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_addresses_or_networks_and_a_typo_is_named() {
+        let c = config(&[("ONWARD_TRUSTED_PROXIES", "10.0.0.5, 172.18.0.0/16,::1")]).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(c.trusted_proxies[1].contains(&"172.18.3.4".parse::<std::net::IpAddr>().unwrap()));
+        let e = config(&[("ONWARD_TRUSTED_PROXIES", "10.0.0.5, proxy.local")])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("ONWARD_TRUSTED_PROXIES") && e.contains("proxy.local"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn jobs_can_be_switched_off_per_instance_and_schedules_are_checked() {
         let c = config(&[("ONWARD_JOBS_DISABLED", "daily-digest, reminder-sweep")]).unwrap();
         assert_eq!(
