@@ -29,8 +29,8 @@ use onward::auth::{Actor, Credential};
 use onward::db::schema::{milestones, participants};
 use onward::db::{DatabaseUrl, DbPool};
 use onward::exit_plans::model::OPEN_STATUSES;
+use onward::kernel::Page;
 use onward::participants::model::ParticipantId;
-use onward::web::paging::Page;
 
 #[derive(Parser, Debug)]
 #[command(about = "Bare main queries of the benchmarked pages, for bench/http.sh")]

@@ -12,10 +12,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::audit::{self, Event, Who};
+use crate::auth::tokens;
 use crate::auth::users::{self, EmailAddress, NewUser};
-use crate::auth::{tokens, Role, UserId};
 use crate::config::Config;
 use crate::db::{self, DbPool};
+use crate::kernel::{Role, UserId};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -298,7 +299,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 .map_err(|_| format!("--email '{email}' is not an email address"))?;
             let role: Role = role
                 .parse()
-                .map_err(|e: crate::auth::UnknownRole| format!("--role: {e}"))?;
+                .map_err(|e: crate::kernel::UnknownRole| format!("--role: {e}"))?;
             let mut password = String::new();
             std::io::stdin()
                 .lock()
@@ -632,8 +633,9 @@ fn serve(mut config: Config, demo: bool) -> Result<ExitCode, String> {
         // A new installation starts with the typical reminder rules and plan template.
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         crate::reminders::ensure_defaults(&mut conn)
-            .and_then(|_| crate::exit_plans::ensure_default_template(&mut conn))
             .map_err(|e| format!("adding the default reminder rules: {e}"))?;
+        crate::exit_plans::ensure_default_template(&mut conn)
+            .map_err(|e| format!("adding the default plan template: {e}"))?;
     }
     let demo_logins = if demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;

@@ -8,10 +8,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::audit::{self, Event, Who};
+use crate::auth::passwords;
 use crate::auth::users::{self, EmailAddress, NewUser};
-use crate::auth::{passwords, Role};
 use crate::db::schema::settings;
 use crate::db::{lock_for_write, lock_keys, now, DbConnection, DbError};
+use crate::kernel::Role;
 use crate::participants::model::{CaseReference, ParticipantStatus, PersonName, ValidParticipant};
 
 const MARKER: &str = "demo-loaded";
@@ -378,14 +379,14 @@ fn load_delivery(
     use crate::db::schema::participants;
     use crate::programmes::model::{CadenceInput, CohortInput, ProgrammeInput};
     let other = |e: &dyn std::fmt::Display| DemoError::Other(e.to_string());
-    let admin = crate::auth::Actor {
-        id: crate::auth::UserId(ids["admin@onward.test"]),
+    let admin = crate::kernel::Actor {
+        id: crate::kernel::UserId(ids["admin@onward.test"]),
         email: "admin@onward.test".into(),
         display_name: "Demo".into(),
         role: Role::Admin,
         site_id: None,
         agency_id: None,
-        credential: crate::auth::Credential::Token,
+        credential: crate::kernel::Credential::Token,
         language: "en".into(),
     };
     let who = Who::command_line();
@@ -588,15 +589,15 @@ fn load_agencies(
 }
 
 /// An admin acting for the demo loader (the loader is not a signed-in user).
-fn system_admin() -> crate::auth::Actor {
-    crate::auth::Actor {
-        id: crate::auth::UserId(0),
+fn system_admin() -> crate::kernel::Actor {
+    crate::kernel::Actor {
+        id: crate::kernel::UserId(0),
         email: "demo@onward.test".into(),
         display_name: "Demo".into(),
         role: Role::Admin,
         site_id: None,
         agency_id: None,
-        credential: crate::auth::Credential::Token,
+        credential: crate::kernel::Credential::Token,
         language: "en".into(),
     }
 }
@@ -631,8 +632,8 @@ fn load_exit_plans(
     diesel::update(users::table.filter(users::id.eq_any(bishkek_staff)))
         .set(users::language.eq("ru"))
         .execute(conn)?;
-    let admin = crate::auth::Actor {
-        id: crate::auth::UserId(ids["admin@onward.test"]),
+    let admin = crate::kernel::Actor {
+        id: crate::kernel::UserId(ids["admin@onward.test"]),
         ..system_admin()
     };
     let who = Who::command_line();

@@ -2,23 +2,18 @@
 //! allow an agency to hold a participant's data. No basis, no email, no access: the reminder
 //! sweep and the milestone lists both ask [`has_valid_basis`] / [`valid_bases_on`].
 
-pub mod pages;
-pub mod routes;
-
-use std::collections::HashSet;
-
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Event, Who};
 use crate::auth::users::EmailAddress;
-use crate::auth::{Actor, Role};
 use crate::db::schema::{agencies, participants, sharing_bases};
 use crate::db::{self, now, DbConnection, DbError};
+use crate::kernel::validate::{one_of, parse_date, required_line, required_text};
+use crate::kernel::{Actor, Role};
+use crate::kernel::{FieldErrors, Problem};
 use crate::participants::access as participant_access;
-use crate::programmes::model::{one_of, parse_date, required_line, required_text};
-use crate::web::errors::{FieldErrors, Problem};
 
 pub const AGENCY_KINDS: [&str; 7] = [
     "probation",
@@ -31,7 +26,7 @@ pub const AGENCY_KINDS: [&str; 7] = [
 ];
 pub const VETTING_STATUSES: [&str; 3] = ["pending", "vetted", "lapsed"];
 /// Languages Onward writes emails in.
-pub const LANGUAGES: [&str; 2] = ["en", "ru"];
+pub use crate::i18n::LANGUAGES;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = agencies)]
@@ -325,7 +320,7 @@ pub fn update(
                 agencies::updated_at.eq(now()),
             ))
             .execute(conn)?;
-        crate::outbox::cancel_stale_for_agency(conn, id)?;
+        crate::outbox::cancel_stale_for_agency(conn, id, &crate::participants::access::Gate)?;
         audit::record(
             conn,
             who,
@@ -495,7 +490,11 @@ pub fn update_basis(
             ))
             .execute(conn)?;
         // Emails queued for this agency about this person stop if the basis no longer holds.
-        crate::outbox::cancel_stale_for_participant(conn, current.participant_id)?;
+        crate::outbox::cancel_stale_for_participant(
+            conn,
+            current.participant_id,
+            &crate::participants::access::Gate,
+        )?;
         audit::record(
             conn,
             who,
@@ -514,39 +513,4 @@ pub fn update_basis(
     })
 }
 
-/// Whether `agency_id` holds a basis for `participant_id` valid on `day`.
-pub fn has_valid_basis(
-    conn: &mut DbConnection,
-    participant_id: i64,
-    agency_id: i64,
-    day: NaiveDate,
-) -> Result<bool, DbError> {
-    let n: i64 = valid_on(day)
-        .filter(sharing_bases::participant_id.eq(participant_id))
-        .filter(sharing_bases::agency_id.eq(agency_id))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
-/// Every (participant, agency) pair with a basis valid on `day` (for the sweep: one query).
-pub fn valid_bases_on(
-    conn: &mut DbConnection,
-    day: NaiveDate,
-) -> Result<HashSet<(i64, i64)>, DbError> {
-    let rows: Vec<(i64, i64)> = valid_on(day)
-        .select((sharing_bases::participant_id, sharing_bases::agency_id))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
-}
-
-fn valid_on(day: NaiveDate) -> sharing_bases::BoxedQuery<'static, db::MultiBackend> {
-    sharing_bases::table
-        .filter(sharing_bases::valid_from.le(day))
-        .filter(
-            sharing_bases::valid_until
-                .is_null()
-                .or(sharing_bases::valid_until.ge(day)),
-        )
-        .into_boxed()
-}
+pub use crate::participants::access::{has_valid_basis, valid_bases_on};

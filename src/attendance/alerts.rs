@@ -8,11 +8,11 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::audit::{self, Event, Who};
-use crate::auth::Actor;
 use crate::db::schema::{
     absence_alerts, attendance, cohort_sessions, cohorts, enrolments, participants, programmes,
 };
 use crate::db::{self, now, DbConnection, DbError};
+use crate::kernel::Actor;
 use crate::participants::access as participant_access;
 use crate::programmes::{access, ProgrammeError};
 
@@ -160,7 +160,7 @@ pub fn open_for(
     }
     // A coordinator's alerts are their site's: narrowed before the limit, so that other
     // sites' alerts never push theirs out of it.
-    if actor.role == crate::auth::Role::Coordinator {
+    if actor.role == crate::kernel::Role::Coordinator {
         q = q.filter(cohorts::site_id.eq(actor.site_id.map(|s| s.0).unwrap_or(-1)));
     }
     let rows: Vec<AlertRow> = q

@@ -3,7 +3,6 @@
 //! after N consecutive unexcused absences.
 
 pub mod alerts;
-pub mod routes;
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,14 +11,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::{self, Event, Who};
-use crate::auth::Actor;
 use crate::db::schema::{attendance, cohort_sessions, enrolments, participants};
 use crate::db::{self, now, DbConnection, DbError};
+use crate::kernel::Actor;
+use crate::kernel::FieldErrors;
 use crate::participants::access as participant_access;
 use crate::programmes::clashes::ATTENDING;
 use crate::programmes::model::SessionRow;
 use crate::programmes::{access, store, ProgrammeError};
-use crate::web::errors::FieldErrors;
 
 pub const MARKS: [&str; 5] = ["present", "late", "excused", "unexcused", "did_not_happen"];
 pub const NOT_HELD_REASONS: [&str; 3] = ["participant_choice", "acceptable", "logistics"];

@@ -2,16 +2,14 @@
 //! append-only, hash-chained table. Each row's hash covers its content and the previous row's
 //! hash, so altering or removing a row breaks the chain from that row on (`onward audit verify`).
 
-pub mod routes;
-
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Actor, RequestMeta};
 use crate::db::schema::{audit_events, settings};
 use crate::db::{like_pattern, lock_for_write, lock_keys, now, DbConnection, DbError};
+use crate::kernel::{Actor, RequestMeta};
 
 /// The hash that the first row chains from.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -81,7 +79,7 @@ pub struct Event {
 pub struct AuditEvent {
     pub id: i64,
     /// UTC.
-    #[serde(serialize_with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::kernel::time::utc")]
     pub occurred_at: NaiveDateTime,
     pub actor_user_id: Option<i64>,
     pub actor_label: String,
@@ -327,7 +325,7 @@ pub struct Filter {
 pub fn search(
     conn: &mut DbConnection,
     filter: &Filter,
-    page: crate::web::paging::Page,
+    page: crate::kernel::paging::Page,
 ) -> Result<(Vec<AuditEvent>, i64), DbError> {
     let build = || {
         let mut q = audit_events::table.into_boxed();

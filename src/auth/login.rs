@@ -13,9 +13,10 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Event, Who};
 use crate::auth::throttle::{self, Throttled};
-use crate::auth::{passwords, sessions, users, RequestMeta, UserId};
+use crate::auth::{passwords, sessions, users};
 use crate::db::schema::users as users_table;
 use crate::db::{lock_for_write, now, DbConnection, DbError};
+use crate::kernel::{RequestMeta, UserId};
 
 /// What a login attempt came to.
 pub enum LoginOutcome {
@@ -156,7 +157,7 @@ fn report_burst(
         },
     )?;
     let admins: Vec<(i64, String, String, String)> = users_table::table
-        .filter(users_table::role.eq(crate::auth::Role::Admin.as_str()))
+        .filter(users_table::role.eq(crate::kernel::Role::Admin.as_str()))
         .filter(users_table::active.eq(true))
         .select((
             users_table::id,
@@ -201,6 +202,6 @@ fn report_burst(
             public_url,
         ));
     }
-    crate::outbox::enqueue(conn, &rows, &crate::participants::access::Gate)?;
+    crate::outbox::enqueue(conn, &rows, &crate::outbox::AboutNoOne)?;
     Ok(())
 }

@@ -4,9 +4,9 @@ use chrono::Duration;
 use diesel::prelude::*;
 
 use crate::auth::tokens::{random_secret, sha256_hex};
-use crate::auth::UserId;
 use crate::db::schema::sessions;
 use crate::db::{now, DbConnection, DbError};
+use crate::kernel::UserId;
 
 pub const COOKIE: &str = "onward_session";
 

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::auth::UserId;
 use crate::db::schema::api_tokens;
 use crate::db::{now, DbConnection, DbError};
+use crate::kernel::UserId;
 
 /// A fresh random secret with a prefix that makes leaked tokens easy to recognise.
 pub fn random_secret(prefix: &str) -> String {

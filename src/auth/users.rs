@@ -2,9 +2,11 @@
 
 use diesel::prelude::*;
 
-use crate::auth::{passwords, Role, SiteId, UserId};
+use crate::auth::passwords;
+
 use crate::db::schema::{sites, users};
 use crate::db::{now, DbConnection, DbError};
+use crate::kernel::{Role, SiteId, UserId};
 
 /// A user row.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -2,8 +2,6 @@
 //! the sessions they facilitate or whose cohorts they follow — and the CSV export of a cohort's
 //! register history.
 
-pub mod routes;
-
 use chrono::{TimeZone, Utc};
 use diesel::prelude::*;
 use icalendar::{Calendar, Component, EventLike, EventStatus};
@@ -11,11 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Event, Who};
 use crate::auth::tokens::{random_secret, sha256_hex};
-use crate::auth::{users, Actor, Credential, Role, SiteId, UserId};
+use crate::auth::users;
 use crate::db::schema::{
     attendance, calendar_feeds, cohort_sessions, cohorts, participants, programmes,
 };
 use crate::db::{self, now, DbConnection, DbError};
+use crate::kernel::{Actor, Credential, Role, SiteId, UserId};
 use crate::programmes::model::SessionRow;
 use crate::programmes::{access, store, ProgrammeError};
 
@@ -62,7 +61,7 @@ pub fn create(
         if let Some(c) = input.cohort_id {
             store::visible_cohort(conn, actor, c).map_err(|e| match e {
                 ProgrammeError::NotFound => {
-                    let mut f = crate::web::errors::FieldErrors::default();
+                    let mut f = crate::kernel::FieldErrors::default();
                     f.add("cohort_id", "error-unknown-cohort");
                     ProgrammeError::Invalid(f)
                 }

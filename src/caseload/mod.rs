@@ -4,9 +4,6 @@
 //! alerts, the release date and a small chart of the domain ratings over time. It is the
 //! mentor's home page and `/caseload`.
 
-pub mod chart;
-pub mod pages;
-
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,13 +11,13 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 
 use crate::audit::{self, Who};
-use crate::auth::{Actor, Role};
 use crate::db::schema::{exit_plans, participant_mentors, participants, sites};
 use crate::db::{like_pattern, DbConnection, DbError};
+use crate::kernel::paging::Page;
+use crate::kernel::Problem;
+use crate::kernel::{Actor, Role};
 use crate::participants::access as participant_scope;
 use crate::progress_notes::{self, Ratings};
-use crate::web::errors::Problem;
-use crate::web::paging::Page;
 
 /// No contact for this many days makes a contact overdue.
 pub const OVERDUE_AFTER_DAYS: i64 = 28;

@@ -5,19 +5,17 @@
 //! Taking an export is itself audited. Retention: participants closed longer than the retention
 //! period are anonymised ([`retention`]).
 
-pub mod pages;
 pub mod retention;
-pub mod routes;
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use serde_json::{json, Map, Value};
 
 use crate::audit::{self, Event, Who};
-use crate::auth::{Actor, Role};
 use crate::crypto::Keyring;
 use crate::db::schema::participants;
 use crate::db::{DbConnection, DbError};
+use crate::kernel::{Actor, Role};
 
 /// Each table that holds something about a participant, and how its rows are found
 /// (`{id}` is the participant's id, a number).
@@ -117,9 +115,9 @@ impl From<diesel::result::Error> for ExportError {
     }
 }
 
-impl From<ExportError> for crate::web::errors::Problem {
+impl From<ExportError> for crate::kernel::Problem {
     fn from(e: ExportError) -> Self {
-        use crate::web::errors::Problem;
+        use crate::kernel::Problem;
         match e {
             ExportError::NotFound => Problem::not_found(),
             ExportError::Forbidden => Problem::forbidden(),

@@ -17,11 +17,11 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::audit::{self, Event, Who};
-use crate::auth::{Actor, Role};
 use crate::crypto::Keyring;
 use crate::db::schema::{participants, retention_runs};
 use crate::db::{self, DbConnection, DbError};
-use crate::web::paging::Page;
+use crate::kernel::paging::Page;
+use crate::kernel::{Actor, Role};
 
 /// What happens to a column when its participant is anonymised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,9 +159,9 @@ impl From<diesel::result::Error> for RetentionError {
     }
 }
 
-impl From<RetentionError> for crate::web::errors::Problem {
+impl From<RetentionError> for crate::kernel::Problem {
     fn from(e: RetentionError) -> Self {
-        use crate::web::errors::Problem;
+        use crate::kernel::Problem;
         match e {
             RetentionError::Forbidden => Problem::forbidden(),
             RetentionError::Key(reason) => DbError::Query(reason).into(),

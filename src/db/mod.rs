@@ -6,6 +6,7 @@
 
 pub mod schema;
 
+use crate::kernel::Problem;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -552,6 +553,25 @@ pub fn like_pattern(text: &str) -> String {
     }
     out.push('%');
     out
+}
+
+impl From<DbError> for Problem {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Unavailable(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                Problem::unavailable()
+            }
+            DbError::NotWritable(_) => {
+                tracing::error!(error = %e, "database cannot store changes");
+                Problem::not_saved()
+            }
+            DbError::Constraint(_) | DbError::Query(_) => {
+                tracing::error!(error = %e, "database error");
+                Problem::internal()
+            }
+        }
+    }
 }
 
 #[cfg(test)]

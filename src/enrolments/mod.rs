@@ -2,21 +2,19 @@
 //! active → completed (or suspended, withdrawn, transferred). The allowed moves are data
 //! ([`TRANSITIONS`]); each move keeps its reason, actor and time as history.
 
-pub mod routes;
-
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::{self, Event, Who};
-use crate::auth::{Actor, Role};
 use crate::db::schema::{cohorts, enrolment_events, enrolments, participants, programmes};
 use crate::db::{self, now, DbConnection, DbError};
+use crate::kernel::validate::{override_reason, required_text};
+use crate::kernel::{Actor, Role};
+use crate::kernel::{FieldErrors, Problem};
 use crate::participants::access as participant_access;
 use crate::programmes::access as cohort_access;
-use crate::programmes::model::{override_reason, required_text};
-use crate::web::errors::{FieldErrors, Problem};
 
 pub const STATUSES: [&str; 9] = [
     "referred",
@@ -106,7 +104,7 @@ impl From<EnrolmentError> for Problem {
                     &[("from", from), ("to", to), ("allowed", list)],
                 );
                 let mut p = Problem::invalid(FieldErrors::default());
-                p.errors.push(crate::web::errors::FieldError {
+                p.errors.push(crate::kernel::FieldError {
                     field: "to".into(),
                     message,
                 });
@@ -392,7 +390,7 @@ pub fn transition(
                 let met = rate.percent.is_some_and(|p| p >= f64::from(min_percent));
                 if !met && override_reason.is_none() {
                     let mut errors = FieldErrors::default();
-                    errors.0.push(crate::web::errors::FieldError {
+                    errors.0.push(crate::kernel::FieldError {
                         field: "override_reason".into(),
                         message: crate::i18n::t_args(
                             &crate::i18n::DEFAULT_LANG,

@@ -4,8 +4,6 @@
 //! same transaction, and the next sweep plans them for the new one.
 
 pub mod model;
-pub mod pages;
-pub mod routes;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -13,15 +11,15 @@ use serde::Serialize;
 
 use crate::agencies::{self, Agency};
 use crate::audit::{self, Event, Who};
-use crate::auth::{Actor, Role};
 use crate::db::schema::{
     agencies as agencies_t, exit_plan_pathways, exit_plans, milestones, participant_mentors,
     participants, plan_template_milestones, plan_templates, sharing_bases,
 };
 use crate::db::{self, now, DbConnection, DbError};
+use crate::kernel::paging::Page;
+use crate::kernel::{Actor, Role};
+use crate::kernel::{FieldErrors, Problem};
 use crate::participants::access as participant_scope;
-use crate::web::errors::{FieldErrors, Problem};
-use crate::web::paging::Page;
 use model::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -53,9 +51,7 @@ impl From<PlanError> for Problem {
         match e {
             PlanError::NotFound => Problem::not_found(),
             PlanError::Invalid(errors) => Problem::invalid(errors),
-            PlanError::Exists => {
-                Problem::conflict(crate::web::pages::default_t("problem-plan-exists"))
-            }
+            PlanError::Exists => Problem::conflict(crate::i18n::default_t("problem-plan-exists")),
             PlanError::Stale => Problem::stale(),
             PlanError::VersionRequired => Problem::version_required(),
             PlanError::Forbidden => Problem::forbidden(),
@@ -175,7 +171,7 @@ fn view(
     let milestones = rows
         .into_iter()
         .map(|(m, agency_name)| {
-            let reminders = planner.for_milestone(conn, &m, plan.status == "active")?;
+            let reminders = planner.for_milestone(conn, &m.due(), plan.status == "active")?;
             Ok(MilestoneView {
                 milestone: m,
                 case_reference: case_reference.clone(),
@@ -292,12 +288,12 @@ fn partner_agencies(
         .filter(
             sharing_bases::valid_from
                 .le(day)
-                .or(sharing_bases::valid_from.le(crate::web::time::today_utc())),
+                .or(sharing_bases::valid_from.le(crate::kernel::time::today_utc())),
         )
         .filter(
             sharing_bases::valid_until
                 .is_null()
-                .or(sharing_bases::valid_until.ge(crate::web::time::today_utc())),
+                .or(sharing_bases::valid_until.ge(crate::kernel::time::today_utc())),
         )
         .select(sharing_bases::agency_id)
         .load(conn)?;
@@ -388,7 +384,11 @@ pub fn update(
                     .execute(conn)?;
             }
         }
-        crate::outbox::cancel_stale_for_participant(conn, participant_id)?;
+        crate::outbox::cancel_stale_for_participant(
+            conn,
+            participant_id,
+            &crate::participants::access::Gate,
+        )?;
         audit::record(
             conn,
             who,
@@ -421,7 +421,7 @@ pub fn update_pathway(
     let version = version.ok_or(PlanError::VersionRequired)?;
     let mut e = FieldErrors::default();
     let status =
-        crate::programmes::model::one_of(&mut e, "status", &input.status, &PATHWAY_STATUSES);
+        crate::kernel::validate::one_of(&mut e, "status", &input.status, &PATHWAY_STATUSES);
     let responsible = input
         .responsible
         .clone()
@@ -546,7 +546,7 @@ pub fn milestone_access(
             conn,
             m.participant_id,
             agency,
-            crate::web::time::today_utc(),
+            crate::kernel::time::today_utc(),
         )?;
         let allowed = agency_ok && plan_active && open && basis;
         return Ok(if allowed {
@@ -605,7 +605,7 @@ fn milestone_view(conn: &mut DbConnection, m: Milestone) -> Result<MilestoneView
         .find(m.plan_id)
         .select(exit_plans::status.eq("active"))
         .first(conn)?;
-    let reminders = crate::reminders::Planner::load(conn)?.for_milestone(conn, &m, active)?;
+    let reminders = crate::reminders::Planner::load(conn)?.for_milestone(conn, &m.due(), active)?;
     Ok(MilestoneView {
         milestone: m,
         case_reference,
@@ -661,7 +661,7 @@ pub fn update_milestone(
                 .execute(conn)?;
         } else if access == MilestoneAccess::Progress {
             let mut e = FieldErrors::default();
-            let status = crate::programmes::model::one_of(
+            let status = crate::kernel::validate::one_of(
                 &mut e,
                 "status",
                 &input.status,
@@ -686,7 +686,11 @@ pub fn update_milestone(
         } else {
             return Err(PlanError::Forbidden);
         }
-        crate::outbox::cancel_stale_for_participant(conn, current.participant_id)?;
+        crate::outbox::cancel_stale_for_participant(
+            conn,
+            current.participant_id,
+            &crate::participants::access::Gate,
+        )?;
         audit::record(
             conn,
             who,
@@ -739,7 +743,7 @@ pub fn list_milestones(
     filter: &MilestoneFilter,
     page: Page,
 ) -> Result<(Vec<MilestoneLine>, i64), PlanError> {
-    let today = crate::web::time::today_utc();
+    let today = crate::kernel::time::today_utc();
     if actor.role == Role::Auditor {
         return Err(PlanError::Forbidden);
     }

@@ -5,59 +5,13 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{exit_plan_pathways, exit_plans, milestones, plan_template_milestones};
-use crate::programmes::model::{one_of, parse_date, required_line};
-use crate::web::errors::FieldErrors;
+use crate::kernel::validate::{one_of, parse_date, required_line};
+use crate::kernel::FieldErrors;
 
-pub const RELEASE_TYPES: [&str; 5] = [
-    "end_of_sentence",
-    "parole",
-    "conditional",
-    "licence",
-    "other",
-];
-pub const PLAN_STATUSES: [&str; 2] = ["active", "withdrawn"];
-/// The resettlement pathways of every plan (PRODUCT.md).
-pub const PATHWAYS: [&str; 8] = [
-    "accommodation",
-    "attitudes_thinking_behaviour",
-    "children_families_community",
-    "drugs_alcohol",
-    "education_skills_work",
-    "finance_id",
-    "health",
-    "mentoring_disengagement",
-];
-pub const PATHWAY_STATUSES: [&str; 6] = [
-    "not_started",
-    "in_progress",
-    "support_required",
-    "support_not_required",
-    "support_declined",
-    "done",
-];
-pub const MILESTONE_KINDS: [&str; 15] = [
-    "risk_review",
-    "case_conference",
-    "probation_officer_allocated",
-    "handover_meeting",
-    "accommodation_confirmed",
-    "id_documents",
-    "bank_account",
-    "benefits",
-    "work_or_training",
-    "health_handover",
-    "mentor_first_contact",
-    "first_probation_appointment",
-    "licence_conditions",
-    "release_day_plan",
-    "custom",
-];
-/// The plan's release date is a dated item of its own for reminder rules.
-pub const RELEASE_KIND: &str = "release";
-pub const MILESTONE_STATUSES: [&str; 5] =
-    ["planned", "in_progress", "done", "missed", "not_needed"];
-/// Statuses that still need work (and so reminders).
-pub const OPEN_STATUSES: [&str; 2] = ["planned", "in_progress"];
+pub use crate::kernel::vocab::{
+    MILESTONE_KINDS, MILESTONE_STATUSES, OPEN_STATUSES, PATHWAYS, PATHWAY_STATUSES, PLAN_STATUSES,
+    RELEASE_KIND, RELEASE_TYPES,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = exit_plans)]
@@ -97,6 +51,18 @@ pub struct Milestone {
     pub status: String,
     pub note: String,
     pub version: i32,
+}
+
+impl Milestone {
+    /// What the reminder planner needs of this milestone.
+    pub fn due(&self) -> crate::reminders::DueMilestone<'_> {
+        crate::reminders::DueMilestone {
+            id: self.id,
+            kind: &self.kind,
+            status: &self.status,
+            due_on: self.due_on,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]

@@ -14,8 +14,6 @@
 //! need-to-know of PRODUCT.md); nobody else, admins included.
 
 pub mod pack;
-pub mod pages;
-pub mod routes;
 pub mod sweep;
 
 use actix_web::http::StatusCode;
@@ -26,12 +24,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::audit::{self, Event, Who};
-use crate::auth::{Actor, Role};
 use crate::crypto::Keyring;
 use crate::db::schema::{handovers, participant_mentors, participants, sites, users};
 use crate::db::{self, now, DbConnection, DbError};
-use crate::web::errors::{FieldErrors, Problem};
-use crate::web::paging::Page;
+use crate::kernel::paging::Page;
+use crate::kernel::{Actor, Role};
+use crate::kernel::{FieldErrors, Problem};
 
 /// `ONWARD_HANDOVER_DAYS` and `ONWARD_HANDOVER_ESCALATE_DAYS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,11 +93,11 @@ impl From<HandoverError> for Problem {
             HandoverError::NotFound => Problem::not_found(),
             HandoverError::Invalid(errors) => Problem::invalid(errors),
             HandoverError::Forbidden => Problem::forbidden(),
-            HandoverError::Conflict(key) => Problem::conflict(crate::web::pages::default_t(&key)),
+            HandoverError::Conflict(key) => Problem::conflict(crate::i18n::default_t(&key)),
             HandoverError::NoKey => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "problem-no-data-key",
-                crate::web::pages::default_t("problem-no-data-key-detail"),
+                crate::i18n::default_t("problem-no-data-key-detail"),
             ),
             HandoverError::Stale => Problem::stale(),
             HandoverError::VersionRequired => Problem::version_required(),
@@ -274,7 +272,7 @@ fn find(conn: &mut DbConnection, id: i64) -> Result<Handover, HandoverError> {
 }
 
 fn local_text(at: Option<NaiveDateTime>, zone: &str) -> Option<String> {
-    at.map(|t| crate::web::time::local(&Utc.from_utc_datetime(&t), zone))
+    at.map(|t| crate::kernel::time::local(&Utc.from_utc_datetime(&t), zone))
 }
 
 fn name_of(conn: &mut DbConnection, user: Option<i64>) -> Result<Option<String>, DbError> {
@@ -655,7 +653,7 @@ fn check_meeting(
         e.add("minutes", "error-meeting-minutes");
     }
     let place =
-        crate::programmes::model::optional_line(&mut e, "place", input.place.as_deref(), 200);
+        crate::kernel::validate::optional_line(&mut e, "place", input.place.as_deref(), 200);
     let ids = input.attendee_ids.clone().unwrap_or_default();
     if ids.is_empty() {
         e.add("attendee_ids", "error-attendees");

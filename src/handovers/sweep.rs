@@ -16,9 +16,9 @@ use crate::db::schema::{
     agencies, exit_plans, handovers, participants, sharing_bases, sites, users,
 };
 use crate::db::{self, now, DbConnection, DbError};
+use crate::kernel::calendar::reminder_day;
 use crate::mail::EmailContext;
 use crate::outbox::{self, NewNotification};
-use crate::reminders::sweep::reminder_day;
 
 /// What sending needs besides the database.
 #[derive(Debug, Clone)]

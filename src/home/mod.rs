@@ -3,8 +3,6 @@
 //! `caseload` and `handovers`; this area holds the coordinator's, the agency user's, the
 //! admin's and the auditor's. Queries here, rendering in `pages.rs`.
 
-pub mod pages;
-
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
@@ -12,16 +10,16 @@ use serde::Serialize;
 
 use crate::attendance::alerts::AlertView;
 use crate::audit::{self, Who};
-use crate::auth::Actor;
 use crate::db::schema::{
     attendance, cohort_sessions, cohorts, exit_plans, notifications, participants, sites, users,
 };
 use crate::db::{DbConnection, DbError};
 use crate::exit_plans::{MilestoneFilter, MilestoneLine, PlanError};
 use crate::jobs::JobRun;
+use crate::kernel::paging::Page;
+use crate::kernel::Actor;
+use crate::kernel::Problem;
 use crate::outbox::NotificationLine;
-use crate::web::errors::Problem;
-use crate::web::paging::Page;
 
 /// How many items each section shows before "see all".
 pub const TOP: i64 = 5;
@@ -136,7 +134,7 @@ fn utc(local: NaiveDateTime, zone: Tz) -> NaiveDateTime {
 }
 
 fn local_text(at: NaiveDateTime, zone: &str) -> String {
-    crate::web::time::local(&at.and_utc(), zone)
+    crate::kernel::time::local(&at.and_utc(), zone)
 }
 
 /// Sessions at `site` starting in `[from, until)` (UTC), soonest first.

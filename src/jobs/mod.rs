@@ -15,8 +15,6 @@
 //! or a retried slot never sends anything twice. Delivery claims rows, not slots: every instance
 //! delivers, each row once; its runs are recorded when they sent or failed something.
 
-pub mod routes;
-
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDateTime, NaiveTime, Timelike, Utc};
@@ -450,9 +448,9 @@ pub struct JobRun {
     pub job: String,
     pub slot: String,
     pub instance: String,
-    #[serde(serialize_with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::kernel::time::utc")]
     pub started_at: NaiveDateTime,
-    #[serde(serialize_with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::kernel::time::utc_opt")]
     pub finished_at: Option<NaiveDateTime>,
     /// `running`, `succeeded`, `partly_failed` (some items failed) or `failed`.
     pub outcome: String,
@@ -466,7 +464,7 @@ pub fn runs(
     conn: &mut DbConnection,
     job: Option<&str>,
     failed_only: bool,
-    page: crate::web::paging::Page,
+    page: crate::kernel::paging::Page,
 ) -> Result<(Vec<JobRun>, i64), DbError> {
     let build = || {
         let mut q = job_runs::table.into_boxed::<crate::db::MultiBackend>();

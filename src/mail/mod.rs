@@ -148,7 +148,7 @@ pub fn check_templates() -> Result<(), RenderError> {
         }],
         ..Default::default()
     };
-    for language in crate::agencies::LANGUAGES {
+    for language in crate::i18n::LANGUAGES {
         for kind in KINDS {
             render(kind, language, &ctx)?;
         }

@@ -5,8 +5,6 @@
 //! failures with exponential backoff, and marks permanent failures `failed` for an admin to see
 //! and retry. The Message-ID is fixed when the row is written, so a retry carries the same one.
 
-pub mod routes;
-
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
@@ -15,7 +13,7 @@ use serde::Serialize;
 
 use crate::db::schema::{exit_plans, milestones, notifications};
 use crate::db::{DbConnection, DbError, DbPool};
-use crate::exit_plans::model::OPEN_STATUSES;
+use crate::kernel::vocab::OPEN_STATUSES;
 use crate::mail::{DigestLine, EmailContext, Mailer, Outgoing, Rendered};
 
 /// How long a claim lasts: a delivery that takes longer is assumed dead and taken over.
@@ -125,13 +123,53 @@ pub trait Gate {
         conn: &mut DbConnection,
         asks: &[(i64, Recipient)],
     ) -> Result<Vec<bool>, DbError>;
+    /// Whether `agency_id` may be told about `participant_id` on `day` (active, vetted, a
+    /// sharing basis valid that day, the person not restricted).
+    fn agency_may_learn(
+        &self,
+        conn: &mut DbConnection,
+        participant_id: i64,
+        agency_id: i64,
+        day: chrono::NaiveDate,
+    ) -> Result<bool, DbError>;
     /// Of `participants`, those `viewer` may not learn anything about.
     fn hidden_from(
         &self,
         conn: &mut DbConnection,
-        viewer: &crate::auth::Actor,
+        viewer: &crate::kernel::Actor,
         participants: &[i64],
     ) -> Result<HashSet<i64>, DbError>;
+}
+
+/// The gate for emails about no participant (a burst of failed logins to the admins): any row
+/// that names a participant is refused, so it cannot be used to get round the access gate.
+pub struct AboutNoOne;
+
+impl Gate for AboutNoOne {
+    fn may_tell(
+        &self,
+        _: &mut DbConnection,
+        asks: &[(i64, Recipient)],
+    ) -> Result<Vec<bool>, DbError> {
+        Ok(vec![false; asks.len()])
+    }
+    fn agency_may_learn(
+        &self,
+        _: &mut DbConnection,
+        _: i64,
+        _: i64,
+        _: chrono::NaiveDate,
+    ) -> Result<bool, DbError> {
+        Ok(false)
+    }
+    fn hidden_from(
+        &self,
+        _: &mut DbConnection,
+        _: &crate::kernel::Actor,
+        participants: &[i64],
+    ) -> Result<HashSet<i64>, DbError> {
+        Ok(participants.iter().copied().collect())
+    }
 }
 
 /// Write rows whose dedupe key is new; rows already decided (by this or another instance) are
@@ -205,6 +243,7 @@ pub const REMINDER_KINDS: [&str; 3] = [
 pub fn cancel_stale_for_participant(
     conn: &mut DbConnection,
     participant_id: i64,
+    gate: &dyn Gate,
 ) -> Result<usize, DbError> {
     type Queued = (i64, Option<i64>, Option<NaiveDate>, Option<i64>, String);
     let queued: Vec<Queued> = notifications::table
@@ -246,7 +285,7 @@ pub fn cancel_stale_for_participant(
         .into_iter()
         .map(|(id, d, s, a)| (id, (d, s, a)))
         .collect();
-    let today = crate::web::time::today_utc();
+    let today = crate::kernel::time::today_utc();
     let mut agency_ok: HashMap<i64, bool> = HashMap::new();
     let mut stale: Vec<(i64, String)> = Vec::new();
     for (id, milestone, date, agency, key) in queued {
@@ -263,8 +302,7 @@ pub fn cancel_stale_for_participant(
             Some(a) => match agency_ok.get(&a) {
                 Some(ok) => *ok,
                 None => {
-                    let ok = crate::agencies::find(conn, a)?.is_some_and(|x| x.may_receive())
-                        && crate::agencies::has_valid_basis(conn, participant_id, a, today)?;
+                    let ok = gate.agency_may_learn(conn, participant_id, a, today)?;
                     agency_ok.insert(a, ok);
                     ok
                 }
@@ -287,7 +325,11 @@ pub fn cancel_stale_for_participant(
 
 /// [`cancel_stale_for_participant`] for everyone with email queued to `agency_id` (after the
 /// agency was changed: deactivated, or its vetting lapsed).
-pub fn cancel_stale_for_agency(conn: &mut DbConnection, agency_id: i64) -> Result<usize, DbError> {
+pub fn cancel_stale_for_agency(
+    conn: &mut DbConnection,
+    agency_id: i64,
+    gate: &dyn Gate,
+) -> Result<usize, DbError> {
     let people: Vec<Option<i64>> = notifications::table
         .filter(notifications::recipient_agency_id.eq(agency_id))
         .filter(notifications::status.eq_any(["pending", "in_digest"]))
@@ -296,7 +338,7 @@ pub fn cancel_stale_for_agency(conn: &mut DbConnection, agency_id: i64) -> Resul
         .load(conn)?;
     let mut n = 0;
     for p in people.into_iter().flatten() {
-        n += cancel_stale_for_participant(conn, p)?;
+        n += cancel_stale_for_participant(conn, p, gate)?;
     }
     Ok(n)
 }
@@ -781,11 +823,11 @@ fn one_line(s: &str) -> String {
 /// Put a failed email back in the queue (an admin's retry button).
 pub fn retry(
     conn: &mut DbConnection,
-    actor: &crate::auth::Actor,
+    actor: &crate::kernel::Actor,
     who: &crate::audit::Who,
     id: i64,
 ) -> Result<bool, DbError> {
-    if actor.role != crate::auth::Role::Admin {
+    if actor.role != crate::kernel::Role::Admin {
         return Ok(false);
     }
     crate::db::write_transaction(conn, |conn| {
@@ -839,7 +881,7 @@ pub fn compose_digests(
     let mut written = 0;
     for (to, zone) in waiting {
         let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
-        let day = crate::reminders::sweep::reminder_day(now, tz, morning);
+        let day = crate::kernel::calendar::reminder_day(now, tz, morning);
         if day != now.with_timezone(&tz).date_naive() {
             continue; // before this zone's morning
         }
@@ -985,9 +1027,9 @@ pub struct NotificationLine {
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,
-    #[serde(serialize_with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::kernel::time::utc")]
     pub created_at: NaiveDateTime,
-    #[serde(serialize_with = "crate::web::time::utc_opt")]
+    #[serde(serialize_with = "crate::kernel::time::utc_opt")]
     pub sent_at: Option<NaiveDateTime>,
     pub message_id: String,
     pub participant_id: Option<i64>,
@@ -1064,10 +1106,10 @@ pub fn for_participant(
 /// reference); the people whose subjects are shown are recorded as read by `who`.
 pub fn by_status(
     conn: &mut DbConnection,
-    viewer: &crate::auth::Actor,
+    viewer: &crate::kernel::Actor,
     who: &crate::audit::Who,
     status: &str,
-    page: crate::web::paging::Page,
+    page: crate::kernel::paging::Page,
     gate: &dyn Gate,
 ) -> Result<(Vec<NotificationLine>, i64), DbError> {
     let total: i64 = notifications::table
@@ -1117,7 +1159,7 @@ pub fn by_status(
 /// not learn about (a digest: anyone on it).
 pub fn open(
     conn: &mut DbConnection,
-    viewer: &crate::auth::Actor,
+    viewer: &crate::kernel::Actor,
     who: &crate::audit::Who,
     id: i64,
     gate: &dyn Gate,

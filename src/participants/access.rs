@@ -14,11 +14,14 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use crate::auth::{Actor, Role};
-use crate::db::schema::{participant_access, participant_mentors, participants, users};
+use crate::db::schema::{
+    participant_access, participant_mentors, participants, sharing_bases, users,
+};
 use crate::db::{DbConnection, DbError, MultiBackend};
+use crate::kernel::{Actor, Role};
 use crate::outbox::Recipient;
 
 pub type Scoped = participants::BoxedQuery<'static, MultiBackend>;
@@ -330,6 +333,19 @@ impl crate::outbox::Gate for Gate {
             .collect())
     }
 
+    fn agency_may_learn(
+        &self,
+        conn: &mut DbConnection,
+        participant_id: i64,
+        agency_id: i64,
+        day: NaiveDate,
+    ) -> Result<bool, DbError> {
+        let open = Case::load(conn, &[participant_id])?
+            .get(&participant_id)
+            .is_some_and(Case::may_tell_agency);
+        Ok(open && agency_may_learn(conn, participant_id, agency_id, day)?)
+    }
+
     fn hidden_from(
         &self,
         conn: &mut DbConnection,
@@ -396,3 +412,63 @@ pub fn closed_to(conn: &mut DbConnection, user: i64, ids: &[i64]) -> Result<Hash
     }
     Ok(ids.iter().copied().filter(|p| !open.contains(p)).collect())
 }
+
+// ---- Agencies: a sharing basis valid on the day, and an agency that may receive at all ----
+
+/// Whether `agency_id` holds a basis for `participant_id` valid on `day`.
+pub fn has_valid_basis(
+    conn: &mut DbConnection,
+    participant_id: i64,
+    agency_id: i64,
+    day: NaiveDate,
+) -> Result<bool, DbError> {
+    let n: i64 = valid_on(day)
+        .filter(sharing_bases::participant_id.eq(participant_id))
+        .filter(sharing_bases::agency_id.eq(agency_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Every (participant, agency) pair with a basis valid on `day` (for the sweep: one query).
+pub fn valid_bases_on(
+    conn: &mut DbConnection,
+    day: NaiveDate,
+) -> Result<HashSet<(i64, i64)>, DbError> {
+    let rows: Vec<(i64, i64)> = valid_on(day)
+        .select((sharing_bases::participant_id, sharing_bases::agency_id))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+fn valid_on(day: NaiveDate) -> sharing_bases::BoxedQuery<'static, MultiBackend> {
+    sharing_bases::table
+        .filter(sharing_bases::valid_from.le(day))
+        .filter(
+            sharing_bases::valid_until
+                .is_null()
+                .or(sharing_bases::valid_until.ge(day)),
+        )
+        .into_boxed()
+}
+
+/// Whether `agency_id` may be told about `participant_id` on `day`: the agency is active and
+/// vetted, the person is not restricted, and a sharing basis is valid that day.
+pub fn agency_may_learn(
+    conn: &mut DbConnection,
+    participant_id: i64,
+    agency_id: i64,
+    day: NaiveDate,
+) -> Result<bool, DbError> {
+    use crate::db::schema::agencies;
+    let receives: bool = agencies::table
+        .find(agency_id)
+        .select(agencies::active.and(agencies::vetting_status.eq(AGENCY_VETTED)))
+        .first(conn)
+        .optional()?
+        .unwrap_or(false);
+    Ok(receives && has_valid_basis(conn, participant_id, agency_id, day)?)
+}
+
+/// The vetting status an agency needs before Onward emails it anything.
+pub const AGENCY_VETTED: &str = "vetted";

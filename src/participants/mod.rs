@@ -3,19 +3,17 @@
 
 pub mod access;
 pub mod model;
-pub mod routes;
 pub mod store;
-pub mod timeline;
 
 use actix_web::http::StatusCode;
 use serde_json::json;
 
 use crate::audit::{self, Event, Who};
-use crate::auth::{Actor, Role};
 use crate::db::{self, DbConnection, DbError};
 use crate::i18n::{t_args, DEFAULT_LANG};
-use crate::web::errors::{FieldErrors, Problem};
-use crate::web::paging::Page;
+use crate::kernel::paging::Page;
+use crate::kernel::{Actor, Role};
+use crate::kernel::{FieldErrors, Problem};
 use model::{ParticipantId, ParticipantInput, ValidParticipant};
 use store::{ParticipantSummary, ParticipantView};
 
@@ -59,7 +57,7 @@ impl From<ParticipantError> for Problem {
             ParticipantError::VersionRequired => Problem::new(
                 StatusCode::PRECONDITION_REQUIRED,
                 "problem-version-required",
-                crate::web::pages::default_t("problem-version-required-detail"),
+                crate::i18n::default_t("problem-version-required-detail"),
             ),
             ParticipantError::Forbidden => Problem::forbidden(),
             ParticipantError::Db(e) => e.into(),

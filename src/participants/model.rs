@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::participants;
-use crate::web::errors::FieldErrors;
+use crate::kernel::validate::{optional_date, parse_date};
+use crate::kernel::FieldErrors;
 
 /// A participant's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -195,31 +196,6 @@ impl ValidParticipant {
     }
 }
 
-/// A `YYYY-MM-DD` date between 1900 and 2200 (absent or blank: `None`, an error when
-/// `required`); anything else is an error on `field`.
-pub fn parse_date(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: &Option<String>,
-    required: bool,
-) -> Option<NaiveDate> {
-    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => {
-            if required {
-                errors.add(field, "error-required");
-            }
-            None
-        }
-        Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) if (1900..=2200).contains(&chrono::Datelike::year(&d)) => Some(d),
-            _ => {
-                errors.add(field, "error-date");
-                None
-            }
-        },
-    }
-}
-
 impl ParticipantInput {
     /// Check every field; report all problems together. `today` is the site's date.
     pub fn validate(&self, today: NaiveDate) -> Result<ValidParticipant, FieldErrors> {
@@ -244,7 +220,7 @@ impl ParticipantInput {
                 .map_err(|k| errors.add("case_reference", k))
                 .ok(),
         };
-        let date_of_birth = parse_date(&mut errors, "date_of_birth", &self.date_of_birth, true);
+        let date_of_birth = parse_date(&mut errors, "date_of_birth", &self.date_of_birth);
         if date_of_birth.is_some_and(|d| d >= today) {
             errors.add("date_of_birth", "error-date-of-birth-future");
         }
@@ -260,25 +236,18 @@ impl ParticipantInput {
         if self.site_id.is_none() {
             errors.add("site_id", "error-required");
         }
-        let sentence_start = parse_date(&mut errors, "sentence_start", &self.sentence_start, false);
-        let release = parse_date(
+        let sentence_start = optional_date(&mut errors, "sentence_start", &self.sentence_start);
+        let release = optional_date(
             &mut errors,
             "earliest_release_date",
             &self.earliest_release_date,
-            false,
         );
-        let parole = parse_date(
+        let parole = optional_date(
             &mut errors,
             "parole_eligibility_date",
             &self.parole_eligibility_date,
-            false,
         );
-        let licence_end = parse_date(
-            &mut errors,
-            "licence_end_date",
-            &self.licence_end_date,
-            false,
-        );
+        let licence_end = optional_date(&mut errors, "licence_end_date", &self.licence_end_date);
         if let (Some(start), Some(r)) = (sentence_start, release) {
             if r < start {
                 errors.add("earliest_release_date", "error-release-before-sentence");

@@ -4,18 +4,20 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::auth::{users, Actor, Role};
+use crate::auth::users;
+
 use crate::db::schema::{
     participant_access, participant_mentors, participants, sites, users as users_t,
 };
 use crate::db::{like_pattern, now, DbConnection, DbError};
+use crate::kernel::paging::Page;
+use crate::kernel::FieldErrors;
+use crate::kernel::{Actor, Role};
 use crate::participants::access;
 use crate::participants::model::{
     ParticipantId, ParticipantInput, ParticipantRow, ValidParticipant,
 };
 use crate::participants::ParticipantError;
-use crate::web::errors::FieldErrors;
-use crate::web::paging::Page;
 
 /// A site as shown beside a participant.
 #[derive(Debug, Clone, Serialize, Queryable, Selectable, utoipa::ToSchema)]
@@ -58,6 +60,13 @@ pub struct ParticipantView {
     pub version: i32,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
+}
+
+impl ParticipantView {
+    /// The restriction as a form's checkbox sends it (`on`, or nothing).
+    pub fn restricted_checkbox(&self) -> Option<String> {
+        self.restricted.then(|| "on".to_string())
+    }
 }
 
 /// A participant as a list row shows it.

@@ -7,11 +7,11 @@
 
 use diesel::prelude::*;
 
-use crate::auth::{Actor, Role};
 use crate::db::schema::{
     cohort_facilitators, cohort_sessions, cohorts, enrolments, participant_mentors, participants,
 };
 use crate::db::{DbConnection, DbError, MultiBackend};
+use crate::kernel::{Actor, Role};
 use crate::participants::access::open_to;
 
 pub type Scoped = cohorts::BoxedQuery<'static, MultiBackend>;

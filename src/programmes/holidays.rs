@@ -6,12 +6,12 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Event, Who};
-use crate::auth::{Actor, Role};
 use crate::db::schema::site_holidays;
 use crate::db::{self, DbConnection, DbError};
-use crate::programmes::model::{parse_date, required_line};
+use crate::kernel::validate::{parse_date, required_line};
+use crate::kernel::FieldErrors;
+use crate::kernel::{Actor, Role};
 use crate::programmes::{store, ProgrammeError};
-use crate::web::errors::FieldErrors;
 
 #[derive(Debug, Clone, Serialize, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = site_holidays)]

@@ -6,8 +6,6 @@ pub mod access;
 pub mod clashes;
 pub mod holidays;
 pub mod model;
-pub mod pages;
-pub mod routes;
 pub mod schedule;
 pub mod store;
 
@@ -19,12 +17,12 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::audit::{self, Event, Who};
-use crate::auth::{Actor, Role};
 use crate::db::schema::{
     cohort_facilitators, cohort_sessions, cohorts, programmes, site_holidays, users,
 };
 use crate::db::{self, now, DbConnection, DbError};
-use crate::web::errors::{FieldErrors, Problem};
+use crate::kernel::{Actor, Role};
+use crate::kernel::{FieldErrors, Problem};
 use clashes::{Candidate, Clash};
 use model::*;
 use store::{CohortView, SessionView};
@@ -67,12 +65,12 @@ impl From<ProgrammeError> for Problem {
                 p
             }
             ProgrammeError::Stale => {
-                Problem::conflict(crate::web::pages::default_t("problem-stale-simple"))
+                Problem::conflict(crate::i18n::default_t("problem-stale-simple"))
             }
             ProgrammeError::VersionRequired => Problem::new(
                 StatusCode::PRECONDITION_REQUIRED,
                 "problem-version-required",
-                crate::web::pages::default_t("problem-version-required-detail"),
+                crate::i18n::default_t("problem-version-required-detail"),
             ),
             ProgrammeError::Forbidden => Problem::forbidden(),
             ProgrammeError::Db(e) => e.into(),

@@ -5,7 +5,11 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{cohort_sessions, cohorts, programmes};
-use crate::web::errors::FieldErrors;
+pub use crate::kernel::validate::{
+    has_control, number_in, one_of, optional_line, override_reason, parse_date, parse_local,
+    required_line, required_text,
+};
+use crate::kernel::FieldErrors;
 
 /// Kinds of programme in the catalogue.
 pub const PROGRAMME_KINDS: [&str; 5] = [
@@ -58,110 +62,6 @@ pub struct ProgrammeFields {
     pub session_count: i32,
     pub min_attendance_percent: i32,
     pub absence_alert_after: i32,
-}
-
-/// Check a text field: present, at most `max` characters, no control characters.
-pub fn required_text(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: &Option<String>,
-    max: usize,
-) -> Option<String> {
-    let s = raw.as_deref().map(str::trim).unwrap_or("");
-    if s.is_empty() {
-        errors.add(field, "error-required");
-        None
-    } else if s.chars().count() > max {
-        errors.too_long(field, max);
-        None
-    } else if s
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        errors.add(field, "error-control-characters");
-        None
-    } else {
-        Some(s.to_string())
-    }
-}
-
-/// Whether text meant for one line holds a control character (a newline, a carriage return, a
-/// tab…): one-line text ends up in calendar files, email subjects and CSV cells.
-pub fn has_control(s: &str) -> bool {
-    s.chars().any(char::is_control)
-}
-
-/// [`required_text`] for one-line fields (names, titles): no control characters at all.
-pub fn required_line(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: &Option<String>,
-    max: usize,
-) -> Option<String> {
-    let s = required_text(errors, field, raw, max)?;
-    if has_control(&s) {
-        errors.add(field, "error-control-characters");
-        return None;
-    }
-    Some(s)
-}
-
-/// An optional one-line field (a room, a place), trimmed: at most `max` characters and no
-/// control characters, else the field is named in `errors`.
-pub fn optional_line(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: Option<&str>,
-    max: usize,
-) -> String {
-    let s = raw.unwrap_or("").trim().to_string();
-    if s.chars().count() > max {
-        errors.too_long(field, max);
-    } else if has_control(&s) {
-        errors.add(field, "error-control-characters");
-    }
-    s
-}
-
-/// Check a whole number within a range; `None` uses `default` when given.
-pub fn number_in(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: Option<i32>,
-    range: std::ops::RangeInclusive<i32>,
-    default: Option<i32>,
-) -> Option<i32> {
-    match raw.or(default) {
-        None => {
-            errors.add(field, "error-required");
-            None
-        }
-        Some(n) if range.contains(&n) => Some(n),
-        Some(_) => {
-            errors.add(field, "error-out-of-range");
-            None
-        }
-    }
-}
-
-/// Check that a value is one of `allowed`.
-pub fn one_of(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: &Option<String>,
-    allowed: &[&str],
-) -> Option<String> {
-    match raw.as_deref().map(str::trim) {
-        None | Some("") => {
-            errors.add(field, "error-required");
-            None
-        }
-        Some(v) if allowed.contains(&v) => Some(v.to_string()),
-        Some(_) => {
-            errors.add(field, "error-choice");
-            None
-        }
-    }
 }
 
 impl ProgrammeInput {
@@ -250,44 +150,6 @@ pub struct Cadence {
     pub facilitator_id: Option<i64>,
 }
 
-pub fn parse_date(e: &mut FieldErrors, field: &str, raw: &Option<String>) -> Option<NaiveDate> {
-    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => {
-            e.add(field, "error-required");
-            None
-        }
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .ok()
-            .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))
-            .or_else(|| {
-                e.add(field, "error-date");
-                None
-            }),
-    }
-}
-
-/// A local date-time as `YYYY-MM-DDTHH:MM` (what an HTML `datetime-local` field sends).
-pub fn parse_local(
-    e: &mut FieldErrors,
-    field: &str,
-    raw: &Option<String>,
-) -> Option<NaiveDateTime> {
-    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => {
-            e.add(field, "error-required");
-            None
-        }
-        Some(s) => NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
-            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
-            .ok()
-            .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))
-            .or_else(|| {
-                e.add(field, "error-local-time");
-                None
-            }),
-    }
-}
-
 impl CadenceInput {
     /// Check the cadence; field names are prefixed (`schedule.time`).
     pub fn validate(&self, prefix: &str, e: &mut FieldErrors) -> Option<Cadence> {
@@ -371,16 +233,6 @@ pub struct ValidCohort {
     pub facilitator_ids: Vec<i64>,
     pub schedule: Option<Cadence>,
     pub override_reason: Option<String>,
-}
-
-/// An optional override reason: trimmed, non-empty, at most 500 characters.
-pub fn override_reason(e: &mut FieldErrors, raw: &Option<String>) -> Option<String> {
-    let s = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    if s.chars().count() > 500 {
-        e.too_long("override_reason", 500);
-        return None;
-    }
-    Some(s.to_string())
 }
 
 impl CohortInput {

@@ -5,11 +5,11 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::auth::Actor;
 use crate::db::schema::{
     cohort_facilitators, cohort_sessions, cohorts, enrolments, programmes, sites, users,
 };
 use crate::db::{DbConnection, DbError};
+use crate::kernel::Actor;
 use crate::participants::store::{SiteRef, StaffRef};
 use crate::programmes::access;
 use crate::programmes::clashes::ATTENDING;
@@ -212,7 +212,7 @@ pub fn cohorts_page(
     conn: &mut DbConnection,
     actor: &Actor,
     query: &str,
-    page: crate::web::paging::Page,
+    page: crate::kernel::paging::Page,
 ) -> Result<(Vec<CohortSummary>, i64), DbError> {
     let needle = query.trim().to_string();
     let build = || {

@@ -4,23 +4,20 @@
 //! those who may read it — the author, the site's coordinators and, when the mentor asked for
 //! probation to be told, the participant's probation officer. Never agency users.
 
-pub mod pages;
-pub mod routes;
-
 use actix_web::http::StatusCode;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Event, Who};
-use crate::auth::{Actor, Role};
 use crate::crypto::Keyring;
 use crate::db::schema::{participants, progress_notes, users};
 use crate::db::{self, now, DbConnection, DbError};
+use crate::kernel::paging::Page;
+use crate::kernel::validate::{one_of, parse_date};
+use crate::kernel::{Actor, Role};
+use crate::kernel::{FieldErrors, Problem};
 use crate::participants::access as participant_scope;
-use crate::programmes::model::{one_of, parse_date};
-use crate::web::errors::{FieldErrors, Problem};
-use crate::web::paging::Page;
 
 pub const CONTACT_TYPES: [&str; 5] = [
     "one_to_one",
@@ -70,7 +67,7 @@ pub struct NoteView {
     pub narrative: String,
     pub next_contact_date: Option<NaiveDate>,
     pub tell_probation: bool,
-    #[serde(serialize_with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::kernel::time::utc")]
     pub created_at: NaiveDateTime,
     /// On the answer to a new note that asked for probation to be told: whether an email went
     /// to the officer (false when there is none, or the access gate says they may not learn
@@ -109,7 +106,7 @@ impl From<NoteError> for Problem {
             NoteError::NoKey => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "problem-no-data-key",
-                crate::web::pages::default_t("problem-no-data-key-detail"),
+                crate::i18n::default_t("problem-no-data-key-detail"),
             ),
             NoteError::Db(e) => e.into(),
         }

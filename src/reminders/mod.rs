@@ -2,8 +2,6 @@
 //! whom, single or digest) and the planner that shows, on a plan's timeline, which reminders the
 //! rules will send. The sweep that decides what is due is in [`sweep`].
 
-pub mod pages;
-pub mod routes;
 pub mod sweep;
 
 use std::collections::HashSet;
@@ -13,13 +11,57 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Event, Who};
-use crate::auth::{Actor, Role};
 use crate::db::schema::{notifications, reminder_rules};
 use crate::db::{self, now, DbConnection, DbError};
-use crate::exit_plans::model::{Milestone, MILESTONE_KINDS, OPEN_STATUSES, RELEASE_KIND};
-use crate::exit_plans::PlanError;
-use crate::programmes::model::{one_of, required_line};
-use crate::web::errors::FieldErrors;
+use crate::kernel::validate::{one_of, required_line};
+use crate::kernel::vocab::{MILESTONE_KINDS, OPEN_STATUSES, RELEASE_KIND};
+use crate::kernel::{Actor, Role};
+use crate::kernel::{FieldErrors, Problem};
+
+/// What the planner needs of a milestone: which it is, its kind and status, and its date.
+#[derive(Debug, Clone, Copy)]
+pub struct DueMilestone<'a> {
+    pub id: i64,
+    pub kind: &'a str,
+    pub status: &'a str,
+    pub due_on: NaiveDate,
+}
+
+/// Why a reminder rule could not be read or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("not found")]
+    NotFound,
+    #[error("invalid")]
+    Invalid(FieldErrors),
+    #[error("stale version")]
+    Stale,
+    #[error("no version given")]
+    VersionRequired,
+    #[error("not allowed")]
+    Forbidden,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for RuleError {
+    fn from(e: diesel::result::Error) -> Self {
+        RuleError::Db(e.into())
+    }
+}
+
+impl From<RuleError> for Problem {
+    fn from(e: RuleError) -> Self {
+        match e {
+            RuleError::NotFound => Problem::not_found(),
+            RuleError::Invalid(errors) => Problem::invalid(errors),
+            RuleError::Stale => Problem::stale(),
+            RuleError::VersionRequired => Problem::version_required(),
+            RuleError::Forbidden => Problem::forbidden(),
+            RuleError::Db(e) => e.into(),
+        }
+    }
+}
 
 /// Who a rule writes to.
 pub const RECIPIENTS: [&str; 4] = ["agency", "probation_officer", "mentor", "coordinator"];
@@ -222,10 +264,10 @@ fn name_taken(conn: &mut DbConnection, name: &str, except: i64) -> Result<bool, 
     Ok(n > 0)
 }
 
-fn name_error() -> PlanError {
+fn name_error() -> RuleError {
     let mut e = FieldErrors::default();
     e.add("name", "error-name-taken");
-    PlanError::Invalid(e)
+    RuleError::Invalid(e)
 }
 
 pub fn create(
@@ -233,11 +275,11 @@ pub fn create(
     actor: &Actor,
     who: &Who,
     input: &RuleInput,
-) -> Result<ReminderRule, PlanError> {
+) -> Result<ReminderRule, RuleError> {
     if actor.role != Role::Admin {
-        return Err(PlanError::Forbidden);
+        return Err(RuleError::Forbidden);
     }
-    let fields = input.validate().map_err(PlanError::Invalid)?;
+    let fields = input.validate().map_err(RuleError::Invalid)?;
     db::write_transaction(conn, |conn| add(conn, who, &fields))
 }
 
@@ -246,7 +288,7 @@ pub fn add(
     conn: &mut DbConnection,
     who: &Who,
     fields: &RuleFields,
-) -> Result<ReminderRule, PlanError> {
+) -> Result<ReminderRule, RuleError> {
     if name_taken(conn, &fields.name, -1)? {
         return Err(name_error());
     }
@@ -274,7 +316,7 @@ pub fn add(
             detail: Some(serde_json::json!({ "name": fields.name })),
         },
     )?;
-    find(conn, id)?.ok_or(PlanError::NotFound)
+    find(conn, id)?.ok_or(RuleError::NotFound)
 }
 
 pub fn update(
@@ -284,16 +326,16 @@ pub fn update(
     id: i64,
     version: Option<i32>,
     input: &RuleInput,
-) -> Result<ReminderRule, PlanError> {
+) -> Result<ReminderRule, RuleError> {
     if actor.role != Role::Admin {
-        return Err(PlanError::Forbidden);
+        return Err(RuleError::Forbidden);
     }
-    let version = version.ok_or(PlanError::VersionRequired)?;
-    let fields = input.validate().map_err(PlanError::Invalid)?;
+    let version = version.ok_or(RuleError::VersionRequired)?;
+    let fields = input.validate().map_err(RuleError::Invalid)?;
     db::write_transaction(conn, |conn| {
-        let current = find(conn, id)?.ok_or(PlanError::NotFound)?;
+        let current = find(conn, id)?.ok_or(RuleError::NotFound)?;
         if current.version != version {
-            return Err(PlanError::Stale);
+            return Err(RuleError::Stale);
         }
         if name_taken(conn, &fields.name, id)? {
             return Err(name_error());
@@ -316,7 +358,7 @@ pub fn update(
                 detail: Some(serde_json::json!({ "name": fields.name })),
             },
         )?;
-        find(conn, id)?.ok_or(PlanError::NotFound)
+        find(conn, id)?.ok_or(RuleError::NotFound)
     })
 }
 
@@ -351,14 +393,14 @@ pub fn default_rules() -> Vec<RuleInput> {
 }
 
 /// Add the default rules when there are none at all (first start of an installation).
-pub fn ensure_defaults(conn: &mut DbConnection) -> Result<(), PlanError> {
+pub fn ensure_defaults(conn: &mut DbConnection) -> Result<(), RuleError> {
     db::write_transaction(conn, |conn| {
         let n: i64 = reminder_rules::table.count().get_result(conn)?;
         if n > 0 {
             return Ok(());
         }
         for rule in default_rules() {
-            let fields = rule.validate().map_err(PlanError::Invalid)?;
+            let fields = rule.validate().map_err(RuleError::Invalid)?;
             add(conn, &Who::system("defaults"), &fields)?;
         }
         Ok(())
@@ -394,10 +436,10 @@ impl Planner {
     pub fn for_milestone(
         &self,
         conn: &mut DbConnection,
-        m: &Milestone,
+        m: &DueMilestone<'_>,
         plan_active: bool,
     ) -> Result<Vec<PlannedReminder>, DbError> {
-        let open = plan_active && OPEN_STATUSES.contains(&m.status.as_str());
+        let open = plan_active && OPEN_STATUSES.contains(&m.status);
         let sent: HashSet<String> = notifications::table
             .filter(notifications::milestone_id.eq(m.id))
             .filter(notifications::status.ne("cancelled"))
@@ -406,9 +448,9 @@ impl Planner {
             .into_iter()
             .filter_map(|k| sweep::lead_of_key(&k, m.due_on))
             .collect();
-        let today = crate::web::time::today_utc();
+        let today = crate::kernel::time::today_utc();
         let mut out: Vec<PlannedReminder> = Vec::new();
-        for rule in self.rules.iter().filter(|r| r.covers(&m.kind)) {
+        for rule in self.rules.iter().filter(|r| r.covers(m.kind)) {
             let leads = rule
                 .days_before
                 .iter()

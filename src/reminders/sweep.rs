@@ -28,7 +28,7 @@ use crate::db::schema::{
     sharing_bases, sites, users,
 };
 use crate::db::{DbConnection, DbError};
-use crate::exit_plans::model::{OPEN_STATUSES, RELEASE_KIND};
+use crate::kernel::vocab::{OPEN_STATUSES, RELEASE_KIND};
 use crate::mail::{self, EmailContext};
 use crate::outbox::{self, NewNotification};
 use crate::participants::access::{Case, Staff};
@@ -68,16 +68,7 @@ pub fn lead_of_key(key: &str, due_on: NaiveDate) -> Option<String> {
     (date == due_on.to_string()).then(|| tag.to_string())
 }
 
-/// The day whose lead points are due at `now` in `tz`: today from the local morning on,
-/// yesterday before it.
-pub fn reminder_day(now: DateTime<Utc>, tz: Tz, morning: NaiveTime) -> NaiveDate {
-    let local = now.with_timezone(&tz).naive_local();
-    if local.time() >= morning {
-        local.date()
-    } else {
-        local.date() - Duration::days(1)
-    }
-}
+pub use crate::kernel::calendar::reminder_day;
 
 /// A dated item: a milestone, or a plan's release date.
 #[derive(Debug, Clone)]
@@ -126,7 +117,7 @@ impl StaffUser {
         Staff {
             id: self.id,
             // An unknown role learns nothing (the auditor's scope).
-            role: self.role.parse().unwrap_or(crate::auth::Role::Auditor),
+            role: self.role.parse().unwrap_or(crate::kernel::Role::Auditor),
             site_id: self.site_id,
         }
     }

@@ -22,8 +22,6 @@
 //! Who: admins any site or all sites, auditors the same read-only, coordinators their own site;
 //! everyone else 403.
 
-pub mod pages;
-
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
@@ -32,14 +30,14 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::attendance::Rate;
-use crate::auth::{Actor, Role};
 use crate::db::schema::{
     agencies, attendance, cohort_sessions, cohorts, enrolment_events, enrolments, handovers,
     milestones, participants, programmes, sites,
 };
 use crate::db::{DbConnection, DbError};
-use crate::participants::model::parse_date;
-use crate::web::errors::{FieldErrors, Problem};
+use crate::kernel::validate::optional_date;
+use crate::kernel::{Actor, Role};
+use crate::kernel::{FieldErrors, Problem};
 
 /// The five reports, by the name used in their CSV address (`/reports/<name>.csv`).
 pub const REPORTS: [&str; 5] = [
@@ -167,8 +165,8 @@ pub fn scope(
             .map(|z| z.parse().unwrap_or(Tz::UTC))
             .collect(),
     };
-    let from = parse_date(&mut errors, "from", &input.from, false);
-    let to = parse_date(&mut errors, "to", &input.to, false);
+    let from = optional_date(&mut errors, "from", &input.from);
+    let to = optional_date(&mut errors, "to", &input.to);
     let today = zones
         .iter()
         .map(|z| now.with_timezone(z).date_naive())

@@ -4,23 +4,20 @@
 //! progress narratives. A review-by date becomes a `risk_review` milestone on the exit plan, so
 //! the reminder rules remind people of it.
 
-pub mod pages;
-pub mod routes;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Event, Who};
-use crate::auth::{Actor, Role};
 use crate::crypto::Keyring;
 use crate::db::schema::{milestones, participants, risk_reviews};
 use crate::db::{self, now, DbConnection, DbError};
+use crate::kernel::paging::Page;
+use crate::kernel::validate::{parse_date, required_line};
+use crate::kernel::FieldErrors;
+use crate::kernel::{Actor, Role};
 use crate::participants::access as participant_scope;
-use crate::programmes::model::{parse_date, required_line};
 use crate::progress_notes::NoteError;
-use crate::web::errors::FieldErrors;
-use crate::web::paging::Page;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -49,7 +46,7 @@ pub struct ReviewView {
     pub notes: String,
     /// The exit-plan milestone that carries the review-by date, if the participant has a plan.
     pub milestone_id: Option<i64>,
-    #[serde(serialize_with = "crate::web::time::utc")]
+    #[serde(serialize_with = "crate::kernel::time::utc")]
     pub created_at: NaiveDateTime,
 }
 

@@ -4,9 +4,9 @@
 use chrono_tz::Tz;
 use diesel::prelude::*;
 
-use crate::auth::SiteId;
 use crate::db::schema::sites;
 use crate::db::{now, DbConnection, DbError};
+use crate::kernel::SiteId;
 
 /// What is wrong with a new site, in words for the command line.
 #[derive(Debug, thiserror::Error)]

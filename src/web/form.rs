@@ -8,8 +8,10 @@ use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
-use crate::web::errors::{PageError, Problem};
-use crate::web::pages::default_t;
+use crate::web::errors::PageError;
+
+use crate::kernel::Problem;
+use crate::web::render::default_t;
 
 /// Largest form body accepted.
 pub const LIMIT: usize = 64 * 1024;
@@ -31,7 +33,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for PageForm<T> {
                 )
             })?;
             if let Some(field) = field_with_nul(&bytes) {
-                let mut errors = crate::web::errors::FieldErrors::default();
+                let mut errors = crate::kernel::FieldErrors::default();
                 errors.add(&field, "error-control-characters");
                 return Err(PageError(Problem::invalid(errors)));
             }
@@ -63,7 +65,7 @@ fn field_with_nul(bytes: &[u8]) -> Option<String> {
 
 /// Field names become template keys (`schedule.time` → `schedule_time`).
 pub fn error_map(
-    errors: &[crate::web::errors::FieldError],
+    errors: &[crate::kernel::FieldError],
 ) -> serde_json::Map<String, serde_json::Value> {
     errors
         .iter()
@@ -93,13 +95,13 @@ pub fn opt_number<T: std::str::FromStr>(raw: &Option<String>) -> Result<Option<T
 /// page.
 pub fn failed_save(
     failure: impl Into<Problem>,
-) -> Result<(StatusCode, Vec<crate::web::errors::FieldError>), PageError> {
+) -> Result<(StatusCode, Vec<crate::kernel::FieldError>), PageError> {
     let problem = failure.into();
     match problem.status {
         StatusCode::UNPROCESSABLE_ENTITY => Ok((problem.status, problem.errors)),
         StatusCode::CONFLICT => Ok((
             problem.status,
-            vec![crate::web::errors::FieldError {
+            vec![crate::kernel::FieldError {
                 field: "version".into(),
                 message: problem.detail,
             }],

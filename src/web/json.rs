@@ -8,7 +8,9 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
-use crate::web::errors::{ApiError, FieldError, Problem};
+use crate::web::errors::ApiError;
+
+use crate::kernel::{FieldError, Problem};
 
 /// Largest JSON body accepted.
 pub const LIMIT: usize = 64 * 1024;
@@ -38,18 +40,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 return Err(ApiError(Problem::new(
                     actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "problem-media-type",
-                    crate::web::pages::default_t("problem-media-type-detail"),
+                    crate::web::render::default_t("problem-media-type-detail"),
                 )));
             }
             let bytes = body.await.map_err(|_| {
                 Problem::new(
                     actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
                     "problem-too-large",
-                    crate::web::pages::default_t("problem-too-large-detail"),
+                    crate::web::render::default_t("problem-too-large-detail"),
                 )
             })?;
             if let Some(field) = field_with_nul(&bytes) {
-                let mut errors = crate::web::errors::FieldErrors::default();
+                let mut errors = crate::kernel::FieldErrors::default();
                 errors.add(&field, "error-control-characters");
                 return Err(ApiError(Problem::invalid(errors)));
             }
@@ -66,7 +68,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     let mut p = Problem::invalid(Default::default());
                     p.errors.push(FieldError {
                         field,
-                        message: crate::web::pages::default_t("error-json-type"),
+                        message: crate::web::render::default_t("error-json-type"),
                     });
                     ApiError(p)
                 })

@@ -1,15 +1,17 @@
 //! The HTTP server: shared state, middleware, routes of every area, health, metrics, OpenAPI.
 
+pub mod api;
 pub mod errors;
+pub mod extract;
 pub mod form;
 pub mod health;
 pub mod json;
 pub mod openapi;
-pub use openapi::openapi;
 pub mod pages;
-pub mod paging;
+pub use openapi::openapi;
+pub mod render;
 pub mod request_id;
-pub mod time;
+pub mod sentences;
 
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
@@ -22,7 +24,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
 use crate::db::{DbConnection, DbError, DbPool};
-use crate::web::errors::{ApiError, PageError, Problem};
+use crate::kernel::Problem;
+use crate::web::errors::{ApiError, PageError};
 
 /// What every handler may use.
 pub struct AppState {
@@ -69,45 +72,45 @@ pub fn urlencode(s: &str) -> String {
 
 /// Every `/api/v1` route of every area.
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    crate::participants::routes::api(cfg);
-    crate::programmes::routes::api(cfg);
-    crate::enrolments::routes::api(cfg);
-    crate::attendance::routes::api(cfg);
-    crate::calendars::routes::api(cfg);
-    crate::audit::routes::api(cfg);
-    crate::agencies::routes::api(cfg);
-    crate::exit_plans::routes::api(cfg);
-    crate::reminders::routes::api(cfg);
-    crate::outbox::routes::api(cfg);
-    crate::jobs::routes::api(cfg);
-    crate::progress_notes::routes::api(cfg);
-    crate::risk_reviews::routes::api(cfg);
-    crate::data_protection::routes::api(cfg);
-    crate::handovers::routes::api(cfg);
+    crate::web::api::participants::api(cfg);
+    crate::web::api::programmes::api(cfg);
+    crate::web::api::enrolments::api(cfg);
+    crate::web::api::attendance::api(cfg);
+    crate::web::api::calendars::api(cfg);
+    crate::web::api::audit::api(cfg);
+    crate::web::api::agencies::api(cfg);
+    crate::web::api::exit_plans::api(cfg);
+    crate::web::api::reminders::api(cfg);
+    crate::web::api::outbox::api(cfg);
+    crate::web::api::jobs::api(cfg);
+    crate::web::api::progress_notes::api(cfg);
+    crate::web::api::risk_reviews::api(cfg);
+    crate::web::api::data_protection::api(cfg);
+    crate::web::api::handovers::api(cfg);
 }
 
 /// Every page route of every area.
 fn page_routes(cfg: &mut web::ServiceConfig) {
-    crate::auth::routes::pages(cfg);
-    crate::participants::routes::pages(cfg);
-    crate::audit::routes::pages(cfg);
-    crate::programmes::pages::pages(cfg);
-    crate::exit_plans::pages::pages(cfg);
-    crate::outbox::routes::pages(cfg);
-    crate::agencies::pages::pages(cfg);
-    crate::reminders::pages::pages(cfg);
-    crate::jobs::routes::pages(cfg);
-    crate::handovers::pages::pages(cfg);
-    crate::data_protection::pages::pages(cfg);
-    crate::calendars::routes::public(cfg);
-    crate::caseload::pages::pages(cfg);
-    crate::reports::pages::pages(cfg);
+    crate::web::pages::auth::pages(cfg);
+    crate::web::api::participants::pages(cfg);
+    crate::web::api::audit::pages(cfg);
+    crate::web::pages::programmes::pages(cfg);
+    crate::web::pages::exit_plans::pages(cfg);
+    crate::web::api::outbox::pages(cfg);
+    crate::web::pages::agencies::pages(cfg);
+    crate::web::pages::reminders::pages(cfg);
+    crate::web::api::jobs::pages(cfg);
+    crate::web::pages::handovers::pages(cfg);
+    crate::web::pages::data_protection::pages(cfg);
+    crate::web::api::calendars::public(cfg);
+    crate::web::pages::caseload::pages(cfg);
+    crate::web::pages::reports::pages(cfg);
 }
 
 #[get("/static/{file}")]
 async fn static_file(path: web::Path<String>) -> Result<HttpResponse, PageError> {
     let file = path.into_inner();
-    let asset = pages::StaticAssets::get(&file).ok_or_else(Problem::not_found)?;
+    let asset = render::StaticAssets::get(&file).ok_or_else(Problem::not_found)?;
     let mime = if file.ends_with(".css") {
         "text/css; charset=utf-8"
     } else if file.ends_with(".js") {
@@ -172,14 +175,14 @@ fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) -> act
     PageError(Problem::new(
         status,
         "problem-bad-form",
-        pages::default_t("problem-bad-form-detail"),
+        render::default_t("problem-bad-form-detail"),
     ))
     .into()
 }
 
 /// Bind and start the server; returns it and the address actually bound (port 0 picks one).
 pub fn start(state: AppState) -> std::io::Result<(Server, std::net::SocketAddr)> {
-    pages::preload();
+    render::preload();
     let bind = state.config.bind.clone();
     let state = web::Data::new(state);
     let login_gate = web::Data::new(crate::auth::throttle::Gate::default());

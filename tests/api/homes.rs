@@ -252,7 +252,7 @@ async fn an_agency_user_sees_their_agencys_milestones_due_and_overdue_and_no_par
         .await,
     )
     .await;
-    let today = onward::web::time::today_utc();
+    let today = onward::kernel::time::today_utc();
     plan_with_milestone(
         &app,
         &coordinator,

@@ -18,6 +18,7 @@ mod helpers;
 mod homes;
 mod hostile;
 mod i18n;
+mod layers;
 mod operations;
 mod participants;
 mod plan_pages;

@@ -1,0 +1,275 @@
+//! A participant's timeline: enrolment moves, attendance marks, progress notes, milestones,
+//! emails and the handover in one list, newest first. Each source keeps its own access rule
+//! (and its own audit): enrolments and marks of the cohorts `actor` may see, notes as
+//! `progress_notes::readable` allows (date and type only otherwise), the exit plan's milestones
+//! through `exit_plans::read`, the handover through `handovers::for_participant`.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::audit::Who;
+use crate::crypto::Keyring;
+use crate::db::schema::{attendance, cohort_sessions, cohorts, progress_notes};
+use crate::db::DbConnection;
+use crate::kernel::Actor;
+use crate::kernel::Problem;
+
+/// The kinds of item, in the order the filter offers them.
+pub const KINDS: [&str; 6] = [
+    "enrolment",
+    "attendance",
+    "note",
+    "milestone",
+    "email",
+    "handover",
+];
+
+/// What happened.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TimelineItem {
+    Enrolment {
+        cohort_id: i64,
+        cohort_name: String,
+        status: String,
+        reason: String,
+        actor: String,
+    },
+    Attendance {
+        cohort_id: i64,
+        cohort_name: String,
+        session_id: i64,
+        mark: String,
+    },
+    Note {
+        contact_type: String,
+        /// Only for notes the viewer may read.
+        author: Option<String>,
+        narrative: Option<String>,
+    },
+    Milestone {
+        id: i64,
+        title: String,
+        status: String,
+    },
+    Email {
+        id: i64,
+        to_address: String,
+        subject: String,
+        status: String,
+    },
+    Handover {
+        id: i64,
+        status: String,
+        release_date: NaiveDate,
+    },
+}
+
+/// One item with when it happened.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    /// For ordering: the site's local date and time (dates at midnight).
+    #[serde(skip)]
+    pub sort: NaiveDateTime,
+    /// As shown: a `YYYY-MM-DD` date, or a local time with its zone.
+    pub when: String,
+    #[serde(flatten)]
+    pub item: TimelineItem,
+}
+
+impl TimelineEntry {
+    pub fn kind(&self) -> &'static str {
+        match self.item {
+            TimelineItem::Enrolment { .. } => "enrolment",
+            TimelineItem::Attendance { .. } => "attendance",
+            TimelineItem::Note { .. } => "note",
+            TimelineItem::Milestone { .. } => "milestone",
+            TimelineItem::Email { .. } => "email",
+            TimelineItem::Handover { .. } => "handover",
+        }
+    }
+}
+
+/// Where the participant is and who their officer is, as the detail page already knows.
+pub struct Subject<'a> {
+    pub id: i64,
+    pub site_id: i64,
+    pub time_zone: &'a str,
+    pub probation_officer: Option<i64>,
+}
+
+fn instant(at: DateTime<Utc>, zone: &str) -> (NaiveDateTime, String) {
+    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    (
+        at.with_timezone(&tz).naive_local(),
+        crate::kernel::time::local(&at, zone),
+    )
+}
+
+fn day(d: NaiveDate) -> (NaiveDateTime, String) {
+    (d.and_time(chrono::NaiveTime::MIN), d.to_string())
+}
+
+fn entry((sort, when): (NaiveDateTime, String), item: TimelineItem) -> TimelineEntry {
+    TimelineEntry { sort, when, item }
+}
+
+/// The timeline of a participant `actor` can already see (the caller has read them), newest
+/// first, only items of `kind` when given.
+pub fn timeline(
+    conn: &mut DbConnection,
+    keys: Option<&Keyring>,
+    actor: &Actor,
+    who: &Who,
+    subject: &Subject<'_>,
+    kind: Option<&str>,
+) -> Result<Vec<TimelineEntry>, Problem> {
+    let wants = |k: &str| kind.is_none_or(|w| w == k);
+    let zone = subject.time_zone;
+    let pid = subject.id;
+    let mut out = Vec::new();
+    if wants("enrolment") || wants("attendance") {
+        let enrolments = crate::enrolments::list(conn, actor, None, Some(pid))?;
+        if wants("enrolment") {
+            for e in &enrolments {
+                for h in &e.history {
+                    out.push(entry(
+                        instant(h.at, zone),
+                        TimelineItem::Enrolment {
+                            cohort_id: e.cohort_id,
+                            cohort_name: e.cohort_name.clone(),
+                            status: h.to_status.clone(),
+                            reason: h.reason.clone(),
+                            actor: h.actor.clone(),
+                        },
+                    ));
+                }
+            }
+        }
+        if wants("attendance") {
+            // Marks of the cohorts whose enrolments `actor` sees.
+            let cohort_ids: Vec<i64> = enrolments.iter().map(|e| e.cohort_id).collect();
+            let marks: Vec<(i64, i64, String, NaiveDateTime, String)> = attendance::table
+                .inner_join(cohort_sessions::table.inner_join(cohorts::table))
+                .filter(attendance::participant_id.eq(pid))
+                .filter(cohorts::id.eq_any(cohort_ids))
+                .select((
+                    cohort_sessions::id,
+                    cohorts::id,
+                    cohorts::name,
+                    cohort_sessions::starts_at,
+                    attendance::mark,
+                ))
+                .load(conn)
+                .map_err(crate::db::DbError::from)?;
+            for (session_id, cohort_id, cohort_name, starts_at, mark) in marks {
+                out.push(entry(
+                    instant(starts_at.and_utc(), zone),
+                    TimelineItem::Attendance {
+                        cohort_id,
+                        cohort_name,
+                        session_id,
+                        mark,
+                    },
+                ));
+            }
+        }
+    }
+    if wants("note") {
+        // Only the notes this viewer may read, as the notes page shows them (need-to-know:
+        // not even their dates for others), opened and audited by the notes area itself.
+        use crate::progress_notes::Readable;
+        let readable =
+            crate::progress_notes::readable(actor, subject.site_id, subject.probation_officer);
+        if let Some(readable) = readable {
+            let mut q = progress_notes::table
+                .filter(progress_notes::participant_id.eq(pid))
+                .into_boxed::<crate::db::MultiBackend>();
+            q = match readable {
+                Readable::All => q,
+                Readable::OwnOnly => q.filter(progress_notes::author_id.eq(actor.id.0)),
+                Readable::SharedOnly => q.filter(progress_notes::tell_probation.eq(true)),
+            };
+            let all: Vec<(i64, NaiveDate, String)> = q
+                .select((
+                    progress_notes::id,
+                    progress_notes::contact_date,
+                    progress_notes::contact_type,
+                ))
+                .load(conn)
+                .map_err(crate::db::DbError::from)?;
+            let opened = match keys {
+                Some(keys) if !all.is_empty() => {
+                    crate::progress_notes::list(conn, Some(keys), actor, who, pid)?
+                }
+                _ => Vec::new(),
+            };
+            for (id, date, contact_type) in all {
+                let note = opened.iter().find(|n| n.id == id);
+                out.push(entry(
+                    day(date),
+                    TimelineItem::Note {
+                        contact_type,
+                        author: note.map(|n| n.author_name.clone()),
+                        narrative: note.map(|n| n.narrative.clone()),
+                    },
+                ));
+            }
+        }
+    }
+    if wants("milestone") {
+        match crate::exit_plans::read(conn, actor, who, pid) {
+            Ok(plan) => {
+                for m in plan.milestones {
+                    let m = m.milestone;
+                    out.push(entry(
+                        day(m.due_on),
+                        TimelineItem::Milestone {
+                            id: m.id,
+                            title: m.title,
+                            status: m.status,
+                        },
+                    ));
+                }
+            }
+            Err(crate::exit_plans::PlanError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if wants("email") {
+        for n in crate::outbox::for_participant(conn, pid)? {
+            out.push(entry(
+                instant(n.created_at.and_utc(), zone),
+                TimelineItem::Email {
+                    id: n.id,
+                    to_address: n.to_address,
+                    subject: n.subject,
+                    status: n.status,
+                },
+            ));
+        }
+    }
+    if wants("handover") {
+        match crate::handovers::for_participant(conn, actor, pid) {
+            Ok(Some(h)) => out.push(entry(
+                day(h.due_on),
+                TimelineItem::Handover {
+                    id: h.id,
+                    status: h.status,
+                    release_date: h.release_date,
+                },
+            )),
+            Ok(None) | Err(crate::handovers::HandoverError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    // Newest first; within a moment, the order the kinds are listed in.
+    out.sort_by(|a, b| {
+        b.sort.cmp(&a.sort).then_with(|| {
+            let pos = |e: &TimelineEntry| KINDS.iter().position(|k| *k == e.kind());
+            pos(a).cmp(&pos(b))
+        })
+    });
+    Ok(out)
+}
