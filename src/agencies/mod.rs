@@ -513,4 +513,14 @@ pub fn update_basis(
     })
 }
 
+/// The agency's users, by name: (display name, email).
+pub fn staff(conn: &mut DbConnection, agency_id: i64) -> Result<Vec<(String, String)>, DbError> {
+    use crate::db::schema::users;
+    Ok(users::table
+        .filter(users::agency_id.eq(agency_id))
+        .order(users::display_name.asc())
+        .select((users::display_name, users::email))
+        .load(conn)?)
+}
+
 pub use crate::participants::access::{has_valid_basis, valid_bases_on};

@@ -185,6 +185,39 @@ pub fn add(conn: &mut DbConnection, new: &NewUser) -> Result<UserId, UserError> 
     Ok(UserId(user.id))
 }
 
+/// Set the language `user` reads pages and emails in; anything but a language Onward has is
+/// refused, naming the field.
+pub fn set_language(
+    conn: &mut DbConnection,
+    who: &crate::audit::Who,
+    user: UserId,
+    language: &str,
+) -> Result<(), crate::kernel::Problem> {
+    if !crate::i18n::is_supported(language) {
+        let mut e = crate::kernel::FieldErrors::default();
+        e.add("language", "error-choice");
+        return Err(crate::kernel::Problem::invalid(e));
+    }
+    crate::db::write_transaction(conn, |conn| {
+        diesel::update(users::table.find(user.0))
+            .set(users::language.eq(language))
+            .execute(conn)?;
+        crate::audit::record(
+            conn,
+            who,
+            crate::audit::Event {
+                action: "language.update",
+                entity_type: "user",
+                entity_id: Some(user.0.to_string()),
+                participant_id: None,
+                detail: Some(serde_json::json!({ "language": language })),
+            },
+        )?;
+        Ok::<_, DbError>(())
+    })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::EmailAddress;

@@ -256,3 +256,26 @@ fn changed_fields(old: &model::ParticipantRow, new: &ValidParticipant) -> Vec<&'
     );
     out
 }
+
+/// Every email about participant `id`, for someone who may see them (else not found); the read
+/// is audited on their trail.
+pub fn emails_about(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+) -> Result<Vec<crate::outbox::NotificationLine>, Problem> {
+    if !access::may_see(conn, actor, id)? {
+        return Err(Problem::not_found());
+    }
+    let lines = crate::outbox::for_participant(conn, id)?;
+    crate::audit::record_reads(
+        conn,
+        who,
+        "notification.list",
+        "participant",
+        &id.to_string(),
+        &[id],
+    )?;
+    Ok(lines)
+}

@@ -2,6 +2,7 @@
 //! whom, single or digest) and the planner that shows, on a plan's timeline, which reminders the
 //! rules will send. The sweep that decides what is due is in [`sweep`].
 
+pub mod preferences;
 pub mod sweep;
 
 use std::collections::HashSet;

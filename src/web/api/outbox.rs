@@ -1,11 +1,9 @@
 //! HTTP for the outbox: emails about a participant, failed deliveries and the retry button.
 
 use actix_web::{get, post, web, HttpResponse};
-use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::audit::Who;
-use crate::db::schema::participants;
 use crate::kernel::paging::{Page, Paged};
 use crate::kernel::RequestMeta;
 use crate::kernel::{FieldErrors, Problem};
@@ -30,25 +28,7 @@ async fn for_participant(
     let id = path.into_inner();
     let who = Who::actor(&actor, &meta);
     let lines = state
-        .db(move |conn| {
-            let seen: Option<i64> = crate::participants::access::visible_to(&actor)
-                .filter(participants::id.eq(id))
-                .select(participants::id)
-                .first(conn)
-                .optional()
-                .map_err(crate::db::DbError::from)?;
-            seen.ok_or_else(Problem::not_found)?;
-            let lines = area::for_participant(conn, id)?;
-            crate::audit::record_reads(
-                conn,
-                &who,
-                "notification.list",
-                "participant",
-                &id.to_string(),
-                &[id],
-            )?;
-            Ok::<_, Problem>(lines)
-        })
+        .db(move |conn| crate::participants::emails_about(conn, &actor, &who, id))
         .await?;
     Ok(HttpResponse::Ok().json(lines))
 }

@@ -3,7 +3,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -11,7 +10,6 @@ use crate::agencies::{
     self as area, AgencyError, AgencyInput, AGENCY_KINDS, LANGUAGES, VETTING_STATUSES,
 };
 use crate::audit::Who;
-use crate::db::schema::users;
 use crate::kernel::{Actor, RequestMeta};
 use crate::kernel::{FieldError, Problem};
 use crate::web::errors::PageError;
@@ -76,12 +74,8 @@ async fn render(
     let (list, staff) = state
         .db(move |conn| -> Result<_, AgencyError> {
             let list = area::list(conn, &a, "")?;
-            let staff: Vec<(String, String)> = match id {
-                Some(id) => users::table
-                    .filter(users::agency_id.eq(id))
-                    .order(users::display_name.asc())
-                    .select((users::display_name, users::email))
-                    .load(conn)?,
+            let staff = match id {
+                Some(id) => area::staff(conn, id)?,
                 None => Vec::new(),
             };
             Ok((list, staff))

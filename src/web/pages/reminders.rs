@@ -3,16 +3,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::audit::Who;
-use crate::db::schema::email_opt_outs;
-use crate::db::DbError;
 use crate::exit_plans::model::{MILESTONE_KINDS, RELEASE_KIND};
 use crate::kernel::{Actor, RequestMeta};
 use crate::kernel::{FieldError, FieldErrors, Problem};
+use crate::reminders::preferences::{self, OPTIONAL_KINDS};
 use crate::reminders::RuleError;
 use crate::reminders::{self as area, RuleInput, DELIVERIES, RECIPIENTS};
 use crate::web::errors::PageError;
@@ -21,9 +19,6 @@ use crate::web::form::{error_map, failed_save, opt_number, PageForm};
 use crate::web::pages::auth::viewer;
 use crate::web::render::{page, page_with_status, redirect, render_page};
 use crate::web::AppState;
-
-/// Optional kinds a user may switch off.
-pub const OPTIONAL_KINDS: [&str; 2] = ["reminders", "absence_alerts"];
 
 pub fn pages(cfg: &mut web::ServiceConfig) {
     cfg.service(rules_page)
@@ -245,13 +240,6 @@ fn render_prefs(actor: &Actor, off: &[String], saved: bool) -> HttpResponse {
     page(html)
 }
 
-fn opted_out(conn: &mut crate::db::DbConnection, user: i64) -> Result<Vec<String>, DbError> {
-    Ok(email_opt_outs::table
-        .filter(email_opt_outs::user_id.eq(user))
-        .select(email_opt_outs::kind)
-        .load(conn)?)
-}
-
 #[derive(Debug, Deserialize)]
 struct SavedQuery {
     saved: Option<String>,
@@ -265,7 +253,7 @@ async fn prefs_page(
 ) -> Result<HttpResponse, PageError> {
     let me = actor.0.id.0;
     let off = state
-        .db(move |conn| opted_out(conn, me))
+        .db(move |conn| preferences::opted_out(conn, me))
         .await
         .map_err(Problem::from)?;
     Ok(render_prefs(&actor.0, &off, query.saved.is_some()))
@@ -290,38 +278,8 @@ async fn save_prefs(
     actor.check_csrf(&form.csrf_token)?;
     let me = actor.0.id.0;
     let who = Who::actor(&actor.0, &meta);
-    let off: Vec<String> = OPTIONAL_KINDS
-        .iter()
-        .filter(|k| !form.wanted.iter().any(|w| w == *k))
-        .map(|k| k.to_string())
-        .collect();
     state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                diesel::delete(email_opt_outs::table.filter(email_opt_outs::user_id.eq(me)))
-                    .execute(conn)?;
-                for kind in &off {
-                    diesel::insert_into(email_opt_outs::table)
-                        .values((
-                            email_opt_outs::user_id.eq(me),
-                            email_opt_outs::kind.eq(kind),
-                        ))
-                        .execute(conn)?;
-                }
-                crate::audit::record(
-                    conn,
-                    &who,
-                    crate::audit::Event {
-                        action: "email_preferences.update",
-                        entity_type: "user",
-                        entity_id: Some(me.to_string()),
-                        participant_id: None,
-                        detail: Some(json!({ "opted_out": off })),
-                    },
-                )?;
-                Ok::<_, DbError>(())
-            })
-        })
+        .db(move |conn| preferences::save(conn, &who, me, &form.wanted))
         .await
         .map_err(Problem::from)?;
     Ok(redirect("/account/emails?saved=1"))
@@ -344,35 +302,10 @@ async fn save_language(
 ) -> Result<HttpResponse, PageError> {
     actor.check_csrf(&form.csrf_token)?;
     let language = form.language.clone().unwrap_or_default();
-    if !crate::i18n::is_supported(&language) {
-        let mut e = crate::kernel::FieldErrors::default();
-        e.add("language", "error-choice");
-        return Err(Problem::invalid(e).into());
-    }
-    let me = actor.0.id.0;
+    let me = actor.0.id;
     let who = Who::actor(&actor.0, &meta);
     state
-        .db(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                use crate::db::schema::users;
-                diesel::update(users::table.find(me))
-                    .set(users::language.eq(&language))
-                    .execute(conn)?;
-                crate::audit::record(
-                    conn,
-                    &who,
-                    crate::audit::Event {
-                        action: "language.update",
-                        entity_type: "user",
-                        entity_id: Some(me.to_string()),
-                        participant_id: None,
-                        detail: Some(json!({ "language": language })),
-                    },
-                )?;
-                Ok::<_, DbError>(())
-            })
-        })
-        .await
-        .map_err(Problem::from)?;
+        .db(move |conn| crate::auth::users::set_language(conn, &who, me, &language))
+        .await?;
     Ok(redirect("/account/emails?saved=1"))
 }
