@@ -106,11 +106,8 @@ async fn every_role_reads_lists_and_updates_only_the_participants_in_its_scope()
         let (reads, updates) = expectations(who);
         let list: Value = w
             .app
-            .get(user, "/api/v1/participants?per_page=100")
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json(user, "/api/v1/participants?per_page=100")
+            .await;
         let listed: Vec<i64> = list["items"]
             .as_array()
             .unwrap()

@@ -1304,25 +1304,13 @@ async fn the_outbox_shows_a_restricted_persons_emails_to_admins_without_their_ca
             .map(|n| n["subject"].as_str().unwrap().to_string())
             .collect()
     };
-    let listed = subjects(
-        app.get(&admin, "/api/v1/notifications")
-            .await
-            .json()
-            .await
-            .unwrap(),
-    );
+    let listed = subjects(app.get_json(&admin, "/api/v1/notifications").await);
     assert_eq!(
         listed,
         vec!["About a restricted participant (subject hidden)"],
         "listed for delivery, without the case reference"
     );
-    let named = subjects(
-        app.get(&named_admin, "/api/v1/notifications")
-            .await
-            .json()
-            .await
-            .unwrap(),
-    );
+    let named = subjects(app.get_json(&named_admin, "/api/v1/notifications").await);
     assert!(
         named[0].contains("KG-2026-00444"),
         "named staff see it: {named:?}"

@@ -876,12 +876,7 @@ async fn a_job_run_whose_items_fail_exits_1_and_is_shown_as_failed_on_the_jobs_p
     );
 
     let admin = app.user(Role::Admin, None);
-    let runs: serde_json::Value = app
-        .get(&admin, "/api/v1/jobs?job=handovers")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let runs: serde_json::Value = app.get_json(&admin, "/api/v1/jobs?job=handovers").await;
     let outcomes: Vec<&str> = runs["items"]
         .as_array()
         .unwrap()
@@ -889,12 +884,7 @@ async fn a_job_run_whose_items_fail_exits_1_and_is_shown_as_failed_on_the_jobs_p
         .map(|r| r["outcome"].as_str().unwrap())
         .collect();
     assert_eq!(outcomes, vec!["partly_failed"], "{runs}");
-    let failures: serde_json::Value = app
-        .get(&admin, "/api/v1/jobs?failed=true")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let failures: serde_json::Value = app.get_json(&admin, "/api/v1/jobs?failed=true").await;
     assert_eq!(failures["total"], 1, "{failures}");
     assert_eq!(failures["items"][0]["job"], "handovers");
 

@@ -60,12 +60,7 @@ async fn a_coordinator_sets_up_a_weekly_cohort_in_one_form_and_sees_local_times_
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let programmes: Value = app
-        .get(&coordinator, "/api/v1/programmes")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let programmes: Value = app.get_json(&coordinator, "/api/v1/programmes").await;
     let programme = programmes[0]["id"].as_i64().unwrap();
     let form = page(&client, app.url("/cohorts/new")).await;
     assert_eq!(hidden_value(&form, "schedule_count"), "12");
@@ -152,14 +147,11 @@ async fn a_clashing_cohort_form_names_the_clash_and_accepts_an_override_with_a_r
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let auditor = app.user(Role::Auditor, None);
     let audit: Value = app
-        .get(
+        .get_json(
             &auditor,
             "/api/v1/audit-events?action=session.clash_override",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(audit["total"], 1);
 }
 
@@ -242,13 +234,7 @@ async fn the_coordinators_home_page_shows_open_absence_alerts() {
 #[actix_web::test]
 async fn programmes_and_cohorts_are_edited_with_a_version_check() {
     let c = cohort(2, 0, 10).await;
-    let programmes: Value = c
-        .app
-        .get(&c.coordinator, "/api/v1/programmes")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let programmes: Value = c.app.get_json(&c.coordinator, "/api/v1/programmes").await;
     let p = &programmes[0];
     let path = format!("/api/v1/programmes/{}", p["id"]);
     let body = json!({ "name": "Pathways 2", "kind": "education", "session_count": 10, "min_attendance_percent": 80 });

@@ -173,9 +173,7 @@ async fn a_write_the_database_cannot_store_answers_503_saying_nothing_was_saved(
     assert!(!html.to_lowercase().contains("database or disk"), "{html}");
 
     // Reads still work; nothing of the refused writes was kept, not even in the audit trail.
-    let list = app.get(&coordinator, "/api/v1/participants").await;
-    assert_eq!(list.status(), StatusCode::OK);
-    let list: Value = list.json().await.unwrap();
+    let list: Value = app.get_json(&coordinator, "/api/v1/participants").await;
     assert_eq!(list["total"], 0, "{list}");
     let audited: Vec<String> = app.audit_actions()[audited_before..].to_vec();
     assert!(

@@ -10,6 +10,7 @@ use onward::auth::{tokens, Role, UserId};
 use onward::config::Config;
 use onward::db::{self, DbPool};
 use reqwest::{Client, Response, StatusCode};
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 pub struct TestApp {
@@ -265,6 +266,25 @@ impl TestApp {
         json
     }
 
+    /// GET `path` as `user`, assert 200 OK and decode the JSON answer.
+    pub async fn get_json<T: DeserializeOwned>(&self, user: &TestUser, path: &str) -> T {
+        self.get_json_as(user, path, StatusCode::OK).await
+    }
+
+    /// GET `path` as `user`, assert the answer's `status` and decode its JSON.
+    pub async fn get_json_as<T: DeserializeOwned>(
+        &self,
+        user: &TestUser,
+        path: &str,
+        status: StatusCode,
+    ) -> T {
+        let resp = self.get(user, path).await;
+        let got = resp.status();
+        let text = resp.text().await.expect("body");
+        assert_eq!(got, status, "GET {path}: {text:.500}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text:.500}"))
+    }
+
     /// Log in through the login page with a fresh cookie-keeping client.
     pub async fn login(&self, email: &str, password: &str) -> (Client, Response) {
         let client = browser();
@@ -422,14 +442,11 @@ pub fn audited_writes(app: &TestApp) -> i64 {
 pub async fn reads(app: &TestApp, id: i64, action: &str) -> Vec<i64> {
     let auditor = app.user(Role::Auditor, None);
     let found: Value = app
-        .get(
+        .get_json(
             &auditor,
             &format!("/api/v1/audit-events?participant_id={id}&action={action}&per_page=100"),
         )
-        .await
-        .json()
-        .await
-        .expect("audit events");
+        .await;
     found["items"]
         .as_array()
         .unwrap_or_else(|| panic!("{found}"))

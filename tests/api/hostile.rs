@@ -83,7 +83,7 @@ async fn refused_naming(resp: reqwest::Response, field: &str, what: &str) -> Val
 
 /// A JSON answer of the API as `who` reads it.
 async fn read_json(app: &TestApp, who: &TestUser, path: &str) -> Value {
-    app.get(who, path).await.json().await.unwrap()
+    app.get_json(who, path).await
 }
 
 fn count_participants(app: &TestApp) -> i64 {
@@ -960,9 +960,7 @@ async fn sql_like_search_strings_match_only_what_they_say_and_leave_the_tables_i
             } else {
                 &c.coordinator
             };
-            let resp = c.app.get(who, &path).await;
-            assert_eq!(resp.status(), StatusCode::OK, "{path}");
-            let body: Value = resp.json().await.unwrap();
+            let body: Value = c.app.get_json(who, &path).await;
             assert_eq!(
                 body["items"].as_array().map(Vec::len),
                 Some(0),

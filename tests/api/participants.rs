@@ -62,12 +62,7 @@ async fn an_invalid_participant_gets_422_naming_each_field() {
     );
     assert_eq!(problem["errors"][0]["message"], "This field is required.");
     // Nothing was saved.
-    let list: Value = app
-        .get(&admin, "/api/v1/participants")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json(&admin, "/api/v1/participants").await;
     assert_eq!(list["total"], 0);
 }
 
@@ -166,7 +161,7 @@ async fn a_stale_if_match_gets_409_and_the_stored_record_is_unchanged() {
             .contains("now at version 2"),
         "{problem}"
     );
-    let stored: Value = app.get(&admin, &path).await.json().await.unwrap();
+    let stored: Value = app.get_json(&admin, &path).await;
     assert_eq!(stored["family_name"], "Bekov");
     assert_eq!(stored["version"], 2);
 }
@@ -187,7 +182,7 @@ async fn an_update_without_if_match_is_refused_and_changes_nothing() {
     let resp = app.put_json(&admin, &path, Some("yesterday"), &body).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem_fields(&resp.json().await.unwrap()), ["If-Match"]);
-    let stored: Value = app.get(&admin, &path).await.json().await.unwrap();
+    let stored: Value = app.get_json(&admin, &path).await;
     assert_eq!(stored["family_name"], "Sultanov");
 }
 
@@ -208,7 +203,7 @@ async fn an_invalid_update_keeps_the_stored_record() {
         problem_fields(&resp.json().await.unwrap()),
         ["licence_end_date"]
     );
-    let stored: Value = app.get(&admin, &path).await.json().await.unwrap();
+    let stored: Value = app.get_json(&admin, &path).await;
     assert_eq!(
         stored["licence_end_date"],
         (far_release() + chrono::Duration::days(730)).to_string()
@@ -232,35 +227,21 @@ async fn the_list_searches_case_references_and_names_in_any_script_and_pages() {
         app.participant(&admin, body).await;
     }
     let page: Value = app
-        .get(&admin, "/api/v1/participants?per_page=10&page=3")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, "/api/v1/participants?per_page=10&page=3")
+        .await;
     assert_eq!(page["total"], 30);
     assert_eq!(page["pages"], 3);
     assert_eq!(page["items"].as_array().unwrap().len(), 10);
     let found: Value = app
-        .get(&admin, "/api/v1/participants?q=kg-2026-00012")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, "/api/v1/participants?q=kg-2026-00012")
+        .await;
     assert_eq!(found["total"], 1);
     assert_eq!(found["items"][0]["case_reference"], "KG-2026-00012");
     let cyrillic: Value = app
-        .get(&admin, "/api/v1/participants?q=%D0%B6%D1%83%D0%BC%D0%B0")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, "/api/v1/participants?q=%D0%B6%D1%83%D0%BC%D0%B0")
+        .await;
     assert_eq!(cyrillic["total"], 1, "lower-case Cyrillic finds Жумабаев");
-    let wildcard: Value = app
-        .get(&admin, "/api/v1/participants?q=%25_")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let wildcard: Value = app.get_json(&admin, "/api/v1/participants?q=%25_").await;
     assert_eq!(wildcard["total"], 1, "% and _ are searched literally");
     let resp = app.get(&admin, "/api/v1/participants?per_page=1000").await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -339,11 +320,8 @@ async fn the_participant_pages_list_show_and_edit_with_a_conflict_check() {
         "the saved version is shown"
     );
     let stored: Value = app
-        .get(&admin, &format!("/api/v1/participants/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, &format!("/api/v1/participants/{id}"))
+        .await;
     assert_eq!(stored["family_name"], "Sultanov", "nothing was overwritten");
     // Saving again, now based on version 2, succeeds.
     let resp = client
@@ -354,11 +332,8 @@ async fn the_participant_pages_list_show_and_edit_with_a_conflict_check() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let stored: Value = app
-        .get(&admin, &format!("/api/v1/participants/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, &format!("/api/v1/participants/{id}"))
+        .await;
     assert_eq!(stored["family_name"], "Kadyrov");
     assert_eq!(stored["version"], 3);
 }

@@ -270,13 +270,7 @@ async fn admin_pages_manage_agencies_and_rules_and_show_jobs_and_the_outbox() {
     )
     .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let agencies: serde_json::Value = f
-        .app
-        .get(&f.admin, "/api/v1/agencies?q=health")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let agencies: serde_json::Value = f.app.get_json(&f.admin, "/api/v1/agencies?q=health").await;
     assert_eq!(agencies[0]["language"], "ru");
 
     let html = page(&client, f.app.url("/reminder-rules")).await;
@@ -315,13 +309,7 @@ async fn admin_pages_manage_agencies_and_rules_and_show_jobs_and_the_outbox() {
     )
     .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let rules: serde_json::Value = f
-        .app
-        .get(&f.admin, "/api/v1/reminder-rules")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let rules: serde_json::Value = f.app.get_json(&f.admin, "/api/v1/reminder-rules").await;
     let health = rules
         .as_array()
         .unwrap()

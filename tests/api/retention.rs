@@ -317,14 +317,11 @@ async fn the_preview_lists_exactly_what_the_run_then_removes() {
     assert!(runs.contains("progress_notes.narrative × 1"), "{runs}");
     assert!(html.contains("Nobody is due."), "{html}");
     let events: Value = app
-        .get(
+        .get_json(
             &f.auditor,
             "/api/v1/audit-events?action=participant.anonymise",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let about: Vec<i64> = events["items"]
         .as_array()
         .unwrap()
@@ -361,11 +358,8 @@ async fn recently_closed_and_open_participants_are_untouched_and_a_second_run_ch
     let after_first = snapshot(app);
     for who in [f.recent, f.open] {
         let p: Value = app
-            .get(&f.c.coordinator, &format!("/api/v1/participants/{who}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json(&f.c.coordinator, &format!("/api/v1/participants/{who}"))
+            .await;
         assert_eq!(p["family_name"], "Sultanov");
         assert_eq!(p["date_of_birth"], "1990-04-12");
     }
@@ -460,14 +454,11 @@ async fn statistics_survive_anonymisation() {
     assert_eq!(stats(), before);
     // The register still counts the old participant's mark.
     let reg: Value = app
-        .get(
+        .get_json(
             &f.c.coordinator,
             &format!("/api/v1/sessions/{}/register", f.c.sessions[0]),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(reg["lines"].as_array().unwrap().len(), 3);
 }
 
