@@ -81,24 +81,19 @@ async fn write_note(c: &Case) -> bool {
 async fn write_note_on_the_page(c: &Case) -> String {
     let (client, _) = c.app.login(&c.mentor.email, PASSWORD).await;
     let url = c.app.url(&format!("/participants/{}/notes", c.id));
-    let html = page(&client, url.clone()).await;
     let note = note_for_probation();
     let resp = client
-        .post(url)
-        .form(&[
-            ("csrf_token", hidden_value(&html, "csrf_token")),
-            (
-                "contact_date",
-                note["contact_date"].as_str().unwrap().into(),
-            ),
-            ("contact_type", "one_to_one".into()),
-            ("engagement", "4".into()),
-            ("narrative", "Met at the library".into()),
-            ("tell_probation", "on".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &url,
+            &[
+                ("contact_date", note["contact_date"].as_str().unwrap()),
+                ("contact_type", "one_to_one"),
+                ("engagement", "4"),
+                ("narrative", "Met at the library"),
+                ("tell_probation", "on"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let to = resp.headers()["location"].to_str().unwrap().to_string();
     page(&client, c.app.url(&to)).await

@@ -680,19 +680,8 @@ async fn logs_at_debug_and_trace_hold_neither_a_narrative_nor_a_calendar_feed_se
                 .unwrap();
             assert_eq!(resp.status(), StatusCode::CREATED);
             // The notes page renders the narrative through Handlebars.
-            let browser = browser();
-            let login = browser.get(format!("{base}/login")).send().await.unwrap();
-            let csrf = hidden_value(&login.text().await.unwrap(), "csrf_token");
-            let resp = browser
-                .post(format!("{base}/login"))
-                .form(&[
-                    ("email", m.email.as_str()),
-                    ("password", PASSWORD),
-                    ("csrf_token", csrf.as_str()),
-                ])
-                .send()
-                .await
-                .unwrap();
+            let browser = PageClient::new(browser(), &base);
+            let resp = browser.log_in(&m.email, PASSWORD).await;
             assert_eq!(resp.status(), StatusCode::SEE_OTHER);
             let page = browser
                 .get(format!("{base}/participants/{participant}/notes"))

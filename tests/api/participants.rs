@@ -269,7 +269,6 @@ async fn the_participant_pages_list_show_and_edit_with_a_conflict_check() {
         "times are shown in the site's zone"
     );
     let form = page(&client, app.url(&format!("/participants/{id}/edit"))).await;
-    let csrf = hidden_value(&form, "csrf_token");
     assert_eq!(hidden_value(&form, "version"), "1");
     // Someone else saves first.
     let mut other = participant_body("KG-2026-00042", site);
@@ -287,7 +286,6 @@ async fn the_participant_pages_list_show_and_edit_with_a_conflict_check() {
     );
     let fields = |version: &str| {
         vec![
-            ("csrf_token", csrf.clone()),
             ("version", version.to_string()),
             ("case_reference", "KG-2026-00042".to_string()),
             ("given_name", "Azamat".to_string()),
@@ -298,12 +296,8 @@ async fn the_participant_pages_list_show_and_edit_with_a_conflict_check() {
             ("earliest_release_date", "2027-03-01".to_string()),
         ]
     };
-    let resp = client
-        .post(app.url(&format!("/participants/{id}")))
-        .form(&fields("1"))
-        .send()
-        .await
-        .unwrap();
+    let path = format!("/participants/{id}");
+    let resp = client.post_fields(&path, &fields("1")).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     let html = resp.text().await.unwrap();
     assert!(text_of(&html, "#form-errors")
@@ -324,12 +318,7 @@ async fn the_participant_pages_list_show_and_edit_with_a_conflict_check() {
         .await;
     assert_eq!(stored["family_name"], "Sultanov", "nothing was overwritten");
     // Saving again, now based on version 2, succeeds.
-    let resp = client
-        .post(app.url(&format!("/participants/{id}")))
-        .form(&fields("2"))
-        .send()
-        .await
-        .unwrap();
+    let resp = client.post_fields(&path, &fields("2")).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let stored: Value = app
         .get_json(&admin, &format!("/api/v1/participants/{id}"))
@@ -344,22 +333,19 @@ async fn a_form_with_errors_is_shown_again_with_what_was_typed() {
     let site = app.site("KG-BSK", "Asia/Bishkek");
     let coordinator = app.user(Role::Coordinator, Some("KG-BSK"));
     let (client, _) = app.login(&coordinator.email, PASSWORD).await;
-    let form = page(&client, app.url("/participants/new")).await;
-    let csrf = hidden_value(&form, "csrf_token");
     let resp = client
-        .post(app.url("/participants"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("case_reference", "KG-2026-00077"),
-            ("given_name", "Ulan"),
-            ("family_name", ""),
-            ("date_of_birth", "not a date"),
-            ("site_id", &site.to_string()),
-            ("status", "in_custody"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/participants",
+            &[
+                ("case_reference", "KG-2026-00077"),
+                ("given_name", "Ulan"),
+                ("family_name", ""),
+                ("date_of_birth", "not a date"),
+                ("site_id", &site.to_string()),
+                ("status", "in_custody"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
     assert_eq!(
@@ -374,19 +360,18 @@ async fn a_form_with_errors_is_shown_again_with_what_was_typed() {
     assert_eq!(hidden_value(&html, "case_reference"), "KG-2026-00077");
     // Corrected, it saves and shows the new record.
     let resp = client
-        .post(app.url("/participants"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("case_reference", "KG-2026-00077"),
-            ("given_name", "Ulan"),
-            ("family_name", "Usenov"),
-            ("date_of_birth", "1988-02-03"),
-            ("site_id", &site.to_string()),
-            ("status", "in_custody"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/participants",
+            &[
+                ("case_reference", "KG-2026-00077"),
+                ("given_name", "Ulan"),
+                ("family_name", "Usenov"),
+                ("date_of_birth", "1988-02-03"),
+                ("site_id", &site.to_string()),
+                ("status", "in_custody"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let location = resp.headers()["location"].to_str().unwrap().to_string();
     let page = page(&client, app.url(&location)).await;

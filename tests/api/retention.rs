@@ -246,14 +246,7 @@ fn parse_preview(text: &str) -> BTreeMap<String, BTreeMap<String, i64>> {
 
 async fn run_now(app: &TestApp, user: &TestUser) -> reqwest::Response {
     let (client, _) = app.login(&user.email, PASSWORD).await;
-    let html = page(&client, app.url("/")).await;
-    let csrf = hidden_value(&html, "csrf_token");
-    client
-        .post(app.url("/retention/run"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap()
+    client.post_form("/retention/run", &[]).await
 }
 
 fn job_context(app: &TestApp) -> JobContext {
