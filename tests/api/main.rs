@@ -27,3 +27,4 @@ mod reminders;
 mod reports;
 mod retention;
 mod smtp;
+mod world;
