@@ -27,4 +27,5 @@ mod reminders;
 mod reports;
 mod retention;
 mod smtp;
+mod snapshot;
 mod world;
