@@ -81,24 +81,19 @@ async fn write_note(c: &Case) -> bool {
 async fn write_note_on_the_page(c: &Case) -> String {
     let (client, _) = c.app.login(&c.mentor.email, PASSWORD).await;
     let url = c.app.url(&format!("/participants/{}/notes", c.id));
-    let html = page(&client, url.clone()).await;
     let note = note_for_probation();
     let resp = client
-        .post(url)
-        .form(&[
-            ("csrf_token", hidden_value(&html, "csrf_token")),
-            (
-                "contact_date",
-                note["contact_date"].as_str().unwrap().into(),
-            ),
-            ("contact_type", "one_to_one".into()),
-            ("engagement", "4".into()),
-            ("narrative", "Met at the library".into()),
-            ("tell_probation", "on".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &url,
+            &[
+                ("contact_date", note["contact_date"].as_str().unwrap()),
+                ("contact_type", "one_to_one"),
+                ("engagement", "4"),
+                ("narrative", "Met at the library"),
+                ("tell_probation", "on"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let to = resp.headers()["location"].to_str().unwrap().to_string();
     page(&client, c.app.url(&to)).await
@@ -113,11 +108,8 @@ fn deliver(app: &TestApp) -> onward::jobs::Outcome {
 /// The emails about the participant as `user` sees them listed: (kind, recipient, status).
 async fn emails(app: &TestApp, user: &TestUser, id: i64) -> Vec<(String, String, String)> {
     let lines: Value = app
-        .get(user, &format!("/api/v1/participants/{id}/notifications"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(user, &format!("/api/v1/participants/{id}/notifications"))
+        .await;
     lines
         .as_array()
         .unwrap()
@@ -135,7 +127,7 @@ async fn emails(app: &TestApp, user: &TestUser, id: i64) -> Vec<(String, String,
 /// Replace the participant's body (from the version it has now) as `user`.
 async fn update(app: &TestApp, user: &TestUser, id: i64, change: impl FnOnce(&mut Value)) {
     let path = format!("/api/v1/participants/{id}");
-    let current: Value = app.get(user, &path).await.json().await.unwrap();
+    let current: Value = app.get_json(user, &path).await;
     let mut body = json!({
         "case_reference": current["case_reference"],
         "given_name": current["given_name"],
@@ -254,11 +246,8 @@ async fn the_gate_is_asked_again_just_before_an_email_is_sent() {
     let admin = c.app.user(Role::Admin, None);
     let cancelled: Value = c
         .app
-        .get(&admin, "/api/v1/notifications?status=cancelled")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, "/api/v1/notifications?status=cancelled")
+        .await;
     assert_eq!(cancelled["total"], 1, "{cancelled}");
     assert!(
         cancelled["items"][0]["last_error"]
@@ -283,11 +272,8 @@ async fn restrict(f: &Fixture, named: Vec<i64>) {
 async fn pending(f: &Fixture) -> Vec<Value> {
     let pending: Value = f
         .app
-        .get(&f.admin, "/api/v1/notifications?status=pending")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&f.admin, "/api/v1/notifications?status=pending")
+        .await;
     pending["items"].as_array().unwrap().clone()
 }
 
@@ -471,11 +457,8 @@ async fn a_digest_already_sent_stays_sent_when_the_person_is_restricted_afterwar
     );
     let cancelled: Value = f
         .app
-        .get(&f.admin, "/api/v1/notifications?status=cancelled")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&f.admin, "/api/v1/notifications?status=cancelled")
+        .await;
     assert_eq!(cancelled["total"], 0, "{cancelled}");
 }
 

@@ -75,14 +75,11 @@ async fn logins_reads_and_changes_are_audited_with_who_what_and_where() {
     }
     let admin = app.user(Role::Admin, None);
     let page: Value = app
-        .get(
+        .get_json(
             &admin,
             &format!("/api/v1/audit-events?participant_id={id}&action=participant.update"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(page["total"], 1);
     let e = &page["items"][0];
     assert!(e["actor_label"].as_str().unwrap().contains("(admin)"));
@@ -286,13 +283,10 @@ async fn the_audit_trail_is_filtered_by_a_case_reference_typed_in_the_participan
     );
     // A case reference nobody has matches nothing.
     let none: Value = app
-        .get(
+        .get_json(
             &auditor,
             "/api/v1/audit-events?participant_id=KG-2026-99999",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(none["total"], json!(0));
 }

@@ -16,13 +16,7 @@ async fn the_alerts_api_records_a_read_of_each_person_it_lists() {
         let resp = c.take_register(*s, &["unexcused", "present"]).await;
         assert_eq!(resp.status(), StatusCode::OK);
     }
-    let alerts: Value = c
-        .app
-        .get(&c.coordinator, "/api/v1/alerts")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let alerts: Value = c.app.get_json(&c.coordinator, "/api/v1/alerts").await;
     assert_eq!(alerts[0]["case_reference"], "KG-2026-00001", "{alerts}");
     assert_eq!(
         reads(&c.app, c.people[0], "alert.list").await,
@@ -96,11 +90,8 @@ async fn the_participant_list_and_search_record_a_read_of_each_person_shown() {
         );
     }
     let found: Value = app
-        .get(&coordinator, "/api/v1/participants?q=asanov")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&coordinator, "/api/v1/participants?q=asanov")
+        .await;
     assert_eq!(found["total"], 2, "{found}");
     assert_eq!(
         reads(&app, ids[0], "participant.list").await,
@@ -145,11 +136,8 @@ async fn the_admins_outbox_list_records_a_read_of_each_person_whose_email_it_sho
         .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let pending: Value = app
-        .get(&admin, "/api/v1/notifications?status=pending")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, "/api/v1/notifications?status=pending")
+        .await;
     assert!(
         pending["items"][0]["subject"]
             .as_str()

@@ -29,7 +29,7 @@ async fn api_calls_without_a_valid_token_get_401_problem_json() {
 async fn pages_send_a_signed_out_browser_to_the_login_page_and_back() {
     let app = spawn_app().await;
     let user = app.user(Role::Admin, None);
-    let client = browser();
+    let client = app.browser();
     let resp = client
         .get(app.url("/participants?q=kg"))
         .send()
@@ -40,20 +40,18 @@ async fn pages_send_a_signed_out_browser_to_the_login_page_and_back() {
         resp.headers()["location"],
         "/login?next=%2Fparticipants%3Fq%3Dkg"
     );
-    let page = page(&client, app.url("/login?next=%2Fparticipants%3Fq%3Dkg")).await;
-    let csrf = hidden_value(&page, "csrf_token");
+    let page = client.page("/login?next=%2Fparticipants%3Fq%3Dkg").await;
     assert_eq!(hidden_value(&page, "next"), "/participants?q=kg");
     let resp = client
-        .post(app.url("/login"))
-        .form(&[
-            ("email", user.email.as_str()),
-            ("password", PASSWORD),
-            ("csrf_token", &csrf),
-            ("next", "/participants?q=kg"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/login",
+            &[
+                ("email", user.email.as_str()),
+                ("password", PASSWORD),
+                ("next", "/participants?q=kg"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()["location"], "/participants?q=kg");
     let list = client
@@ -125,35 +123,16 @@ async fn a_wrong_password_is_refused_with_a_plain_message_and_audited() {
     assert!(app.audit_actions().contains(&"login.failed".to_string()));
 }
 
-/// A cookie-keeping client whose requests come from `ip` (any 127.x.y.z reaches the test server).
-fn browser_from(ip: &str) -> reqwest::Client {
-    reqwest::Client::builder()
+/// A cookie-keeping browser whose requests come from `ip` (any 127.x.y.z reaches the test
+/// server).
+fn browser_from(app: &TestApp, ip: &str) -> PageClient {
+    let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .local_address(ip.parse::<std::net::IpAddr>().unwrap())
         .build()
-        .unwrap()
-}
-
-/// Log in with `client`, fetching the login form first.
-async fn login_with(
-    app: &TestApp,
-    client: &reqwest::Client,
-    email: &str,
-    password: &str,
-) -> reqwest::Response {
-    let page = page(client, app.url("/login")).await;
-    let csrf = hidden_value(&page, "csrf_token");
-    client
-        .post(app.url("/login"))
-        .form(&[
-            ("email", email),
-            ("password", password),
-            ("csrf_token", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap()
+        .unwrap();
+    PageClient::new(client, &app.address)
 }
 
 #[actix_web::test]
@@ -193,11 +172,12 @@ async fn the_owner_gets_in_while_someone_elsewhere_guesses_and_admins_are_told_o
     let app = spawn_app().await;
     let admin = app.user(Role::Admin, None);
     let owner = app.user(Role::Auditor, None);
-    let guesser = browser_from("127.0.0.2");
+    let guesser = browser_from(&app, "127.0.0.2");
     let mut statuses = Vec::new();
     for _ in 0..12 {
         statuses.push(
-            login_with(&app, &guesser, &owner.email, "wrong-password-here")
+            guesser
+                .log_in(&owner.email, "wrong-password-here")
                 .await
                 .status(),
         );
@@ -211,13 +191,13 @@ async fn the_owner_gets_in_while_someone_elsewhere_guesses_and_admins_are_told_o
         statuses[3..].contains(&StatusCode::TOO_MANY_REQUESTS),
         "{statuses:?}"
     );
-    let owners = browser_from("127.0.0.1");
-    let resp = login_with(&app, &owners, &owner.email, PASSWORD).await;
+    let owners = browser_from(&app, "127.0.0.1");
+    let resp = owners.log_in(&owner.email, PASSWORD).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER, "the owner gets in");
     // The guesser keeps going, waiting as told, up to five wrong passwords: a burst.
     let mut wrong = 3;
     while wrong < 5 {
-        let resp = login_with(&app, &guesser, &owner.email, "wrong-password-here").await;
+        let resp = guesser.log_in(&owner.email, "wrong-password-here").await;
         match resp.status() {
             StatusCode::UNAUTHORIZED => wrong += 1,
             StatusCode::TOO_MANY_REQUESTS => {
@@ -250,8 +230,9 @@ async fn the_owner_gets_in_while_someone_elsewhere_guesses_and_admins_are_told_o
 #[actix_web::test]
 async fn thousands_of_throttled_attempts_add_only_a_bounded_number_of_rows() {
     let app = spawn_app().await;
-    let client = browser();
-    let csrf = hidden_value(&page(&client, app.url("/login")).await, "csrf_token");
+    let client = app.browser();
+    // One form's token for every attempt, as a script would.
+    let csrf = client.login_csrf().await;
     let attempt = |n: usize| {
         client
             .post(app.url("/login"))
@@ -357,14 +338,7 @@ async fn logging_out_ends_the_session_on_the_server() {
     let app = spawn_app().await;
     let user = app.user(Role::Admin, None);
     let (client, _) = app.login(&user.email, PASSWORD).await;
-    let home = page(&client, app.url("/")).await;
-    let csrf = hidden_value(&home, "csrf_token");
-    let resp = client
-        .post(app.url("/logout"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let resp = client.post_form("/logout", &[]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let again = client.get(app.url("/")).send().await.unwrap();
     assert_eq!(
@@ -379,20 +353,17 @@ async fn logging_out_ends_the_session_on_the_server() {
 async fn login_does_not_redirect_to_other_sites() {
     let app = spawn_app().await;
     let user = app.user(Role::Admin, None);
-    let client = browser();
-    let page = page(&client, app.url("/login?next=//evil.example")).await;
-    let csrf = hidden_value(&page, "csrf_token");
+    let client = app.browser();
     let resp = client
-        .post(app.url("/login"))
-        .form(&[
-            ("email", user.email.as_str()),
-            ("password", PASSWORD),
-            ("csrf_token", &csrf),
-            ("next", "https://evil.example/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/login",
+            &[
+                ("email", user.email.as_str()),
+                ("password", PASSWORD),
+                ("next", "https://evil.example/"),
+            ],
+        )
+        .await;
     assert_eq!(resp.headers()["location"], "/");
 }
 
@@ -459,20 +430,13 @@ async fn a_user_picks_their_language_and_pages_follow_it() {
     let (client, _) = app.login(&mentor.email, PASSWORD).await;
     let prefs = page(&client, app.url("/account/emails")).await;
     assert!(prefs.contains("<html lang=\"en\">"));
-    let csrf = hidden_value(&prefs, "csrf_token");
     let bad = client
-        .post(app.url("/account/language"))
-        .form(&[("csrf_token", csrf.as_str()), ("language", "xx")])
-        .send()
-        .await
-        .unwrap();
+        .post_form("/account/language", &[("language", "xx")])
+        .await;
     assert_eq!(bad.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     let resp = client
-        .post(app.url("/account/language"))
-        .form(&[("csrf_token", csrf.as_str()), ("language", "ru")])
-        .send()
-        .await
-        .unwrap();
+        .post_form("/account/language", &[("language", "ru")])
+        .await;
     assert!(resp.status().is_success() || resp.status().is_redirection());
     let home = page(&client, app.url("/")).await;
     assert!(home.contains("<html lang=\"ru\">"), "{home}");
@@ -486,8 +450,8 @@ async fn guesses_forwarded_for(
     client_ip: impl Fn(usize) -> String,
     n: usize,
 ) -> Vec<StatusCode> {
-    let client = browser();
-    let csrf = hidden_value(&page(&client, app.url("/login")).await, "csrf_token");
+    let client = app.browser();
+    let csrf = client.login_csrf().await;
     let mut statuses = Vec::new();
     for i in 0..n {
         let resp = client
@@ -513,8 +477,8 @@ async fn behind_a_trusted_proxy_a_guessers_address_is_refused_and_everyone_else_
     let statuses = guesses_forwarded_for(&app, |_| "203.0.113.7".into(), 25).await;
     assert_eq!(statuses[24], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
     // Another person behind the same proxy signs in, and the trail names where they came from.
-    let client = browser();
-    let csrf = hidden_value(&page(&client, app.url("/login")).await, "csrf_token");
+    let client = app.browser();
+    let csrf = client.login_csrf().await;
     let resp = client
         .post(app.url("/login"))
         .header("X-Forwarded-For", "192.0.2.1, 198.51.100.9")

@@ -19,17 +19,8 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Scope {
-    Own,
-    OtherSite,
-    Unassigned,
-    Restricted,
-}
+use crate::world::{Scope, SCOPES};
 use Scope::*;
-
-const SCOPES: [Scope; 4] = [Own, OtherSite, Unassigned, Restricted];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum R {
@@ -319,19 +310,19 @@ fn id(v: &Value) -> i64 {
 }
 
 async fn world() -> World {
-    let app = spawn_app().await;
-    let site_a = app.site("S-A", "Asia/Bishkek");
-    let site_b = app.site("S-B", "Europe/Lisbon");
-    let admin = app.user(Role::Admin, None);
-    let coordinator = app.user(Role::Coordinator, Some("S-A"));
-    let named = app.user(Role::Coordinator, Some("S-A"));
-    let coordinator_b = app.user(Role::Coordinator, Some("S-B"));
-    let mentor = app.user(Role::Mentor, Some("S-A"));
-    let mentor2 = app.user(Role::Mentor, Some("S-A"));
-    let officer = app.user(Role::ProbationOfficer, None);
-    let officer2 = app.user(Role::ProbationOfficer, None);
-    let agency_user = app.user(Role::AgencyUser, None);
-    let auditor = app.user(Role::Auditor, None);
+    let crate::world::World {
+        app,
+        admin,
+        coordinator,
+        named,
+        coordinator_b,
+        mentor,
+        agency_user,
+        auditor,
+        officer,
+        people,
+        ..
+    } = crate::world::world().await;
     let test_agency = test_agency(&mut app.conn());
     let agency_b = id(&created(
         app.post_json(
@@ -367,60 +358,21 @@ async fn world() -> World {
     .await);
 
     let mut cases = Vec::new();
-    let specs = [
-        (
-            Own,
-            "KG-2026-00101",
-            "Owenbekova",
-            site_a,
-            &mentor,
-            &officer,
-            test_agency,
-            &coordinator,
-        ),
-        (
-            OtherSite,
-            "PT-2026-00102",
-            "Othmanalieva",
-            site_b,
-            &mentor2,
-            &officer2,
-            agency_b,
-            &coordinator_b,
-        ),
-        (
-            Unassigned,
-            "KG-2026-00103",
-            "Unaalievna",
-            site_a,
-            &mentor2,
-            &officer2,
-            agency_b,
-            &coordinator,
-        ),
-        (
-            Restricted,
-            "KG-2026-00104",
-            "Reskulbekova",
-            site_a,
-            &mentor,
-            &officer,
-            test_agency,
-            &named,
-        ),
-    ];
-    for (n, (scope, reference, family, site, case_mentor, case_officer, agency, by)) in
-        specs.into_iter().enumerate()
-    {
-        let mut body = participant_body(reference, site);
-        body["family_name"] = json!(family);
-        body["mentor_ids"] = json!([case_mentor.id]);
-        body["probation_officer_id"] = json!(case_officer.id);
-        if scope == Restricted {
-            body["restricted"] = json!(true);
-            body["named_staff_ids"] = json!([named.id]);
-        }
-        let participant = id(&app.participant(by, body).await);
+    for (n, person) in people.into_iter().enumerate() {
+        let scope = person.scope;
+        let (participant, reference, family, site) = (
+            person.id,
+            person.case_reference.as_str(),
+            person.family_name.as_str(),
+            person.site,
+        );
+        let (case_mentor, case_officer, by) = (&person.mentor, &person.officer, &person.by);
+        // The agency with a basis: the test agency for own and restricted, Housing B otherwise.
+        let agency = if matches!(scope, Own | Restricted) {
+            test_agency
+        } else {
+            agency_b
+        };
         let p = format!("/api/v1/participants/{participant}");
         let basis = id(&created(
             app.post_json(
@@ -824,8 +776,8 @@ fn body(w: &World, method: &str, path: &str, s: Scope) -> Value {
     }
 }
 
-/// Form fields for a page write (plus the session's CSRF token).
-fn form(w: &World, path: &str, s: Scope, csrf: &str) -> Vec<(String, String)> {
+/// Form fields for a page write (the CSRF token is added as it is sent).
+fn form(w: &World, path: &str, s: Scope) -> Vec<(String, String)> {
     let c = w.case(s);
     let mut f: Vec<(&str, String)> = match path {
         "/participants/{id}" => {
@@ -897,7 +849,6 @@ fn form(w: &World, path: &str, s: Scope, csrf: &str) -> Vec<(String, String)> {
     if let Some(v) = version_for(w, path, s) {
         f.push(("version", v.to_string()));
     }
-    f.push(("csrf_token", csrf.to_string()));
     f.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
@@ -1035,25 +986,15 @@ async fn snapshot(w: &World, s: Scope) -> String {
 
 /// A browser signed in as `email` that opens a fresh connection for each request (the run is
 /// long; a kept-alive connection the server has timed out would fail a cell for nothing).
-async fn signed_in(app: &TestApp, email: &str) -> Client {
+async fn signed_in(app: &TestApp, email: &str) -> PageClient {
     let client = Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
-    let csrf = hidden_value(&page(&client, app.url("/login")).await, "csrf_token");
-    let resp = client
-        .post(app.url("/login"))
-        .form(&[
-            ("email", email),
-            ("password", PASSWORD),
-            ("csrf_token", &csrf),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let client = PageClient::new(client, &app.address);
+    let resp = client.log_in(email, PASSWORD).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{email} signs in");
     client
 }
@@ -1108,12 +1049,7 @@ async fn every_route_answers_every_role_and_scope_as_the_policy_says_without_lea
     // Every role's browser, signed in once.
     let mut browsers = BTreeMap::new();
     for (r, user) in &w.actors {
-        let client = signed_in(&w.app, &user.email).await;
-        let home = page(&client, w.app.url("/")).await;
-        browsers.insert(
-            format!("{r:?}"),
-            (client, hidden_value(&home, "csrf_token")),
-        );
+        browsers.insert(format!("{r:?}"), signed_in(&w.app, &user.email).await);
     }
 
     let mut failures: Vec<String> = Vec::new();
@@ -1146,14 +1082,12 @@ async fn every_route_answers_every_role_and_scope_as_the_policy_says_without_lea
                 };
                 let url = w.app.url(&concrete(&w, path, target));
                 let resp = if *is_page {
-                    let (client, csrf) = &browsers[&format!("{r:?}")];
-                    let req = client.request(method.to_uppercase().parse::<Method>().unwrap(), url);
-                    let req = if write {
-                        req.form(&form(&w, path, target, csrf))
+                    let client = &browsers[&format!("{r:?}")];
+                    if write {
+                        client.post_fields(&url, &form(&w, path, target)).await
                     } else {
-                        req
-                    };
-                    req.send().await.unwrap()
+                        client.get(url).send().await.unwrap()
+                    }
                 } else {
                     let req = Client::new()
                         .request(method.to_uppercase().parse::<Method>().unwrap(), url)
@@ -1304,25 +1238,13 @@ async fn the_outbox_shows_a_restricted_persons_emails_to_admins_without_their_ca
             .map(|n| n["subject"].as_str().unwrap().to_string())
             .collect()
     };
-    let listed = subjects(
-        app.get(&admin, "/api/v1/notifications")
-            .await
-            .json()
-            .await
-            .unwrap(),
-    );
+    let listed = subjects(app.get_json(&admin, "/api/v1/notifications").await);
     assert_eq!(
         listed,
         vec!["About a restricted participant (subject hidden)"],
         "listed for delivery, without the case reference"
     );
-    let named = subjects(
-        app.get(&named_admin, "/api/v1/notifications")
-            .await
-            .json()
-            .await
-            .unwrap(),
-    );
+    let named = subjects(app.get_json(&named_admin, "/api/v1/notifications").await);
     assert!(
         named[0].contains("KG-2026-00444"),
         "named staff see it: {named:?}"

@@ -71,14 +71,6 @@ impl Caseload {
     }
 }
 
-async fn post_form(
-    client: &reqwest::Client,
-    url: String,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    client.post(url).form(fields).send().await.expect("post")
-}
-
 fn case_row(html: &str, pid: i64) -> String {
     text_of(html, &format!("#case-{pid}")).unwrap_or_default()
 }
@@ -273,27 +265,25 @@ async fn a_mentor_records_a_note_through_the_page_and_sees_it() {
     let unrated = text_of(&html, "label[for=note-identity-none]").unwrap();
     assert_eq!(unrated, "not rated");
     assert!(html.contains("id=\"note-identity-none\" name=\"identity\" value=\"\" checked"));
-    let csrf = hidden_value(&html, "csrf_token");
     let contact = (Utc::now().date_naive() - Duration::days(1)).to_string();
     let next = (Utc::now().date_naive() + Duration::days(13)).to_string();
-    let resp = post_form(
-        &client,
-        url.clone(),
-        &[
-            ("csrf_token", &csrf),
-            ("contact_date", &contact),
-            ("contact_type", "family_contact"),
-            ("engagement", "4"),
-            ("attitudes", "3"),
-            ("social_ties", ""),
-            ("identity", "2"),
-            ("readiness", "5"),
-            ("narrative", "Met his sister; talked about a place to live."),
-            ("next_contact_date", &next),
-            ("tell_probation", "on"),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            &url,
+            &[
+                ("contact_date", &contact),
+                ("contact_type", "family_contact"),
+                ("engagement", "4"),
+                ("attitudes", "3"),
+                ("social_ties", ""),
+                ("identity", "2"),
+                ("readiness", "5"),
+                ("narrative", "Met his sister; talked about a place to live."),
+                ("next_contact_date", &next),
+                ("tell_probation", "on"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let html = page(&client, url.clone()).await;
     let note = text_of(&html, "article.note").unwrap();
@@ -313,7 +303,12 @@ async fn a_mentor_records_a_note_through_the_page_and_sees_it() {
     assert!(note.contains("Written by mentor"), "{note}");
     assert!(html.contains("1 note"));
     // Without the CSRF token nothing is recorded.
-    let resp = post_form(&client, url, &[("narrative", "x")]).await;
+    let resp = client
+        .post(url)
+        .form(&[("narrative", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     // The caseload now shows the contact.
     let home = page(&client, c.app.url("/")).await;
@@ -328,20 +323,18 @@ async fn a_bad_date_keeps_the_typed_narrative_and_names_the_field() {
         .await;
     let (client, _) = c.app.login(&c.mentor.email, PASSWORD).await;
     let url = c.app.url(&format!("/participants/{pid}/notes"));
-    let csrf = hidden_value(&page(&client, url.clone()).await, "csrf_token");
-    let resp = post_form(
-        &client,
-        url.clone(),
-        &[
-            ("csrf_token", &csrf),
-            ("contact_date", "2026-02-30"),
-            ("contact_type", "phone"),
-            ("engagement", "4"),
-            ("attitudes", "9"),
-            ("narrative", "He called from the workshop <and> was calm."),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            &url,
+            &[
+                ("contact_date", "2026-02-30"),
+                ("contact_type", "phone"),
+                ("engagement", "4"),
+                ("attitudes", "9"),
+                ("narrative", "He called from the workshop <and> was calm."),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
     let textarea = text_of(&html, "textarea#note-narrative").unwrap();
@@ -389,20 +382,16 @@ async fn agency_users_and_auditors_reach_no_note_by_page_and_see_no_narrative_an
             assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{role:?} {path}");
             assert!(!resp.text().await.unwrap().contains(&narrative));
         }
-        let resp = post_form(
-            &client,
-            c.app.url(&format!("/participants/{pid}/notes")),
-            &[
-                (
-                    "csrf_token",
-                    &hidden_value(&page(&client, c.app.url("/")).await, "csrf_token"),
-                ),
-                ("contact_date", "2026-01-05"),
-                ("contact_type", "phone"),
-                ("narrative", "x"),
-            ],
-        )
-        .await;
+        let resp = client
+            .post_form(
+                &format!("/participants/{pid}/notes"),
+                &[
+                    ("contact_date", "2026-01-05"),
+                    ("contact_type", "phone"),
+                    ("narrative", "x"),
+                ],
+            )
+            .await;
         assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{role:?} writes");
         for path in ["/", "/milestones", "/caseload"] {
             let html = page(&client, c.app.url(path)).await;
@@ -445,18 +434,16 @@ async fn without_a_data_key_the_notes_page_says_so_instead_of_failing() {
         "{html}"
     );
     assert!(!html.contains("id=\"note-form\""));
-    let csrf = hidden_value(&html, "csrf_token");
-    let resp = post_form(
-        &client,
-        url,
-        &[
-            ("csrf_token", &csrf),
-            ("contact_date", "2026-01-05"),
-            ("contact_type", "phone"),
-            ("narrative", "x"),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            &url,
+            &[
+                ("contact_date", "2026-01-05"),
+                ("contact_type", "phone"),
+                ("narrative", "x"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(resp
         .text()
@@ -479,25 +466,22 @@ async fn a_coordinator_records_a_risk_review_through_the_page() {
     assert!(detail.contains(&format!("href=\"/participants/{pid}/risk-reviews\"")));
     assert!(detail.contains(&format!("href=\"/participants/{pid}/notes\"")));
     let url = c.app.url(&format!("/participants/{pid}/risk-reviews"));
-    let html = page(&client, url.clone()).await;
-    let csrf = hidden_value(&html, "csrf_token");
     let assessed = (Utc::now().date_naive() - Duration::days(3)).to_string();
     let review_by = day(150);
     // A review date before the assessment comes back with what was typed.
-    let resp = post_form(
-        &client,
-        url.clone(),
-        &[
-            ("csrf_token", &csrf),
-            ("instrument", "VERA-2R"),
-            ("level", "moderate"),
-            ("assessor", "Dr Asanova"),
-            ("assessed_on", &assessed),
-            ("review_by", "2020-01-01"),
-            ("notes", "Reviewed with the psychology team."),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            &url,
+            &[
+                ("instrument", "VERA-2R"),
+                ("level", "moderate"),
+                ("assessor", "Dr Asanova"),
+                ("assessed_on", &assessed),
+                ("review_by", "2020-01-01"),
+                ("notes", "Reviewed with the psychology team."),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
     assert!(text_of(&html, "#form-errors")
@@ -508,20 +492,19 @@ async fn a_coordinator_records_a_risk_review_through_the_page() {
         "Reviewed with the psychology team."
     );
     assert!(html.contains("value=\"Dr Asanova\""));
-    let resp = post_form(
-        &client,
-        url.clone(),
-        &[
-            ("csrf_token", &csrf),
-            ("instrument", "VERA-2R"),
-            ("level", "moderate"),
-            ("assessor", "Dr Asanova"),
-            ("assessed_on", &assessed),
-            ("review_by", &review_by),
-            ("notes", "Reviewed with the psychology team."),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            &url,
+            &[
+                ("instrument", "VERA-2R"),
+                ("level", "moderate"),
+                ("assessor", "Dr Asanova"),
+                ("assessed_on", &assessed),
+                ("review_by", &review_by),
+                ("notes", "Reviewed with the psychology team."),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let html = page(&client, url.clone()).await;
     let table = text_of(&html, "#reviews-section table").unwrap();

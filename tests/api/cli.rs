@@ -680,19 +680,8 @@ async fn logs_at_debug_and_trace_hold_neither_a_narrative_nor_a_calendar_feed_se
                 .unwrap();
             assert_eq!(resp.status(), StatusCode::CREATED);
             // The notes page renders the narrative through Handlebars.
-            let browser = browser();
-            let login = browser.get(format!("{base}/login")).send().await.unwrap();
-            let csrf = hidden_value(&login.text().await.unwrap(), "csrf_token");
-            let resp = browser
-                .post(format!("{base}/login"))
-                .form(&[
-                    ("email", m.email.as_str()),
-                    ("password", PASSWORD),
-                    ("csrf_token", csrf.as_str()),
-                ])
-                .send()
-                .await
-                .unwrap();
+            let browser = PageClient::new(browser(), &base);
+            let resp = browser.log_in(&m.email, PASSWORD).await;
             assert_eq!(resp.status(), StatusCode::SEE_OTHER);
             let page = browser
                 .get(format!("{base}/participants/{participant}/notes"))
@@ -876,12 +865,7 @@ async fn a_job_run_whose_items_fail_exits_1_and_is_shown_as_failed_on_the_jobs_p
     );
 
     let admin = app.user(Role::Admin, None);
-    let runs: serde_json::Value = app
-        .get(&admin, "/api/v1/jobs?job=handovers")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let runs: serde_json::Value = app.get_json(&admin, "/api/v1/jobs?job=handovers").await;
     let outcomes: Vec<&str> = runs["items"]
         .as_array()
         .unwrap()
@@ -889,12 +873,7 @@ async fn a_job_run_whose_items_fail_exits_1_and_is_shown_as_failed_on_the_jobs_p
         .map(|r| r["outcome"].as_str().unwrap())
         .collect();
     assert_eq!(outcomes, vec!["partly_failed"], "{runs}");
-    let failures: serde_json::Value = app
-        .get(&admin, "/api/v1/jobs?failed=true")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let failures: serde_json::Value = app.get_json(&admin, "/api/v1/jobs?failed=true").await;
     assert_eq!(failures["total"], 1, "{failures}");
     assert_eq!(failures["items"][0]["job"], "handovers");
 

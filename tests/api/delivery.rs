@@ -156,17 +156,14 @@ fn register(people: &[i64], marks: &[&str]) -> Value {
 async fn enrolment_of(c: &Cohort, person: i64) -> Value {
     let list: Value = c
         .app
-        .get(
+        .get_json(
             &c.coordinator,
             &format!(
                 "/api/v1/enrolments?cohort_id={}&participant_id={person}",
                 c.id
             ),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     list[0].clone()
 }
 
@@ -209,11 +206,8 @@ async fn every_allowed_transition_works_and_history_keeps_reason_actor_and_time(
         assert_eq!(body["status"], to, "{body}");
     }
     let done: Value = app
-        .get(&c.coordinator, &format!("/api/v1/enrolments/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&c.coordinator, &format!("/api/v1/enrolments/{id}"))
+        .await;
     let history = done["history"].as_array().unwrap();
     assert_eq!(history.len(), 8);
     assert_eq!(history[0]["to_status"], "referred");
@@ -414,7 +408,7 @@ async fn taking_the_same_register_twice_keeps_one_set_and_a_correction_is_audite
         let resp = c.app.put_json(&c.facilitator, &path, None, &body).await;
         assert_eq!(resp.status(), StatusCode::OK);
     }
-    let reg: Value = c.app.get(&c.coordinator, &path).await.json().await.unwrap();
+    let reg: Value = c.app.get_json(&c.coordinator, &path).await;
     assert_eq!(reg["lines"].as_array().unwrap().len(), 3);
     assert_eq!(reg["session"]["status"], "held");
     {
@@ -429,11 +423,8 @@ async fn taking_the_same_register_twice_keeps_one_set_and_a_correction_is_audite
     let auditor = c.app.user(Role::Auditor, None);
     let taken: Value = c
         .app
-        .get(&auditor, "/api/v1/audit-events?action=register.take")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&auditor, "/api/v1/audit-events?action=register.take")
+        .await;
     assert_eq!(taken["total"], 3, "one row per person, written once");
     // A correction of the past register.
     let corrected = register(&c.people, &["present", "present", "excused"]);
@@ -446,11 +437,8 @@ async fn taking_the_same_register_twice_keeps_one_set_and_a_correction_is_audite
     );
     let audit: Value = c
         .app
-        .get(&auditor, "/api/v1/audit-events?action=register.correct")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&auditor, "/api/v1/audit-events?action=register.correct")
+        .await;
     assert_eq!(audit["total"], 2, "one row per corrected person");
     let details: Vec<&str> = audit["items"]
         .as_array()
@@ -501,7 +489,7 @@ async fn a_bad_register_is_refused_naming_the_entry() {
     let body = json!({ "entries": [{ "participant_id": c.people[0], "mark": "present" }] });
     let resp = c.app.put_json(&c.coordinator, &path, None, &body).await;
     assert_eq!(problem_fields(&resp.json().await.unwrap()), ["entries"]);
-    let reg: Value = c.app.get(&c.coordinator, &path).await.json().await.unwrap();
+    let reg: Value = c.app.get_json(&c.coordinator, &path).await;
     assert_eq!(reg["taken"], false, "nothing saved");
 }
 
@@ -525,13 +513,7 @@ async fn three_consecutive_unexcused_absences_raise_an_alert_that_attending_clea
             .await;
         assert_eq!(resp.status(), StatusCode::OK);
     }
-    let alerts: Value = c
-        .app
-        .get(&c.coordinator, "/api/v1/alerts")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let alerts: Value = c.app.get_json(&c.coordinator, "/api/v1/alerts").await;
     assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
     assert_eq!(alerts[0]["participant_id"], c.people[0]);
     assert_eq!(alerts[0]["streak"], 3);
@@ -545,13 +527,7 @@ async fn three_consecutive_unexcused_absences_raise_an_alert_that_attending_clea
             &register(&c.people, &["present", "unexcused"]),
         )
         .await;
-    let alerts: Value = c
-        .app
-        .get(&c.coordinator, "/api/v1/alerts")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let alerts: Value = c.app.get_json(&c.coordinator, "/api/v1/alerts").await;
     assert_eq!(alerts.as_array().unwrap().len(), 0);
     // Three more for the second person: raised, then acknowledged.
     c.app
@@ -562,13 +538,7 @@ async fn three_consecutive_unexcused_absences_raise_an_alert_that_attending_clea
             &register(&c.people, &["present", "unexcused"]),
         )
         .await;
-    let alerts: Value = c
-        .app
-        .get(&c.coordinator, "/api/v1/alerts")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let alerts: Value = c.app.get_json(&c.coordinator, "/api/v1/alerts").await;
     assert_eq!(alerts.as_array().unwrap().len(), 1);
     let id = alerts[0]["id"].as_i64().unwrap();
     let resp = c
@@ -580,13 +550,7 @@ async fn three_consecutive_unexcused_absences_raise_an_alert_that_attending_clea
         )
         .await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
-    let alerts: Value = c
-        .app
-        .get(&c.coordinator, "/api/v1/alerts")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let alerts: Value = c.app.get_json(&c.coordinator, "/api/v1/alerts").await;
     assert_eq!(alerts.as_array().unwrap().len(), 0);
 }
 
@@ -714,11 +678,8 @@ async fn calendar_feeds_parse_show_cancellations_and_can_be_revoked() {
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     let listed: Value = c
         .app
-        .get(&c.coordinator, "/api/v1/calendar-feeds")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&c.coordinator, "/api/v1/calendar-feeds")
+        .await;
     assert_eq!(listed[0]["revoked"], true);
     assert!(
         listed[0].get("url").is_none(),
@@ -772,14 +733,11 @@ async fn review_rules_hold_for_registers_alerts_and_held_sessions() {
     body["mentor_ids"] = json!([mentor.id]);
     let person: Value = c
         .app
-        .get(
+        .get_json(
             &c.coordinator,
             &format!("/api/v1/participants/{}", c.people[0]),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     c.app
         .put_json(
             &c.coordinator,
@@ -788,7 +746,7 @@ async fn review_rules_hold_for_registers_alerts_and_held_sessions() {
             &body,
         )
         .await;
-    let seen: Value = c.app.get(&mentor, &reg(0)).await.json().await.unwrap();
+    let seen: Value = c.app.get_json(&mentor, &reg(0)).await;
     let ids: Vec<i64> = seen["lines"]
         .as_array()
         .unwrap()
@@ -812,17 +770,14 @@ async fn review_rules_hold_for_registers_alerts_and_held_sessions() {
     let auditor = c.app.user(Role::Auditor, None);
     let reads: Value = c
         .app
-        .get(
+        .get_json(
             &auditor,
             &format!(
                 "/api/v1/audit-events?action=register.read&participant_id={}",
                 c.people[0]
             ),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(reads["total"], 1);
     // An acknowledged alert does not come back when the same register is sent again.
     for n in 0..3 {
@@ -835,13 +790,7 @@ async fn review_rules_hold_for_registers_alerts_and_held_sessions() {
             )
             .await;
     }
-    let alerts: Value = c
-        .app
-        .get(&c.coordinator, "/api/v1/alerts")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let alerts: Value = c.app.get_json(&c.coordinator, "/api/v1/alerts").await;
     let id = alerts[0]["id"].as_i64().unwrap();
     c.app
         .post_json(
@@ -858,13 +807,7 @@ async fn review_rules_hold_for_registers_alerts_and_held_sessions() {
             &register(&c.people, &["unexcused", "present", "present"]),
         )
         .await;
-    let alerts: Value = c
-        .app
-        .get(&c.coordinator, "/api/v1/alerts")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let alerts: Value = c.app.get_json(&c.coordinator, "/api/v1/alerts").await;
     assert_eq!(alerts.as_array().unwrap().len(), 0, "not raised again");
     // A correction that breaks a streak clears its alert.
     for n in 0..3 {
@@ -877,13 +820,7 @@ async fn review_rules_hold_for_registers_alerts_and_held_sessions() {
             )
             .await;
     }
-    let alerts: Value = c
-        .app
-        .get(&c.coordinator, "/api/v1/alerts")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let alerts: Value = c.app.get_json(&c.coordinator, "/api/v1/alerts").await;
     assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
     c.app
         .put_json(
@@ -893,13 +830,7 @@ async fn review_rules_hold_for_registers_alerts_and_held_sessions() {
             &register(&c.people, &["unexcused", "excused", "present"]),
         )
         .await;
-    let alerts: Value = c
-        .app
-        .get(&c.coordinator, "/api/v1/alerts")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let alerts: Value = c.app.get_json(&c.coordinator, "/api/v1/alerts").await;
     assert_eq!(
         alerts.as_array().unwrap().len(),
         0,
@@ -918,11 +849,8 @@ async fn review_rules_hold_for_registers_alerts_and_held_sessions() {
     // Cohort search ignores case on both databases.
     let found: Value = c
         .app
-        .get(&c.coordinator, "/api/v1/cohorts?q=SPRING")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&c.coordinator, "/api/v1/cohorts?q=SPRING")
+        .await;
     assert_eq!(found["total"], 1);
 }
 

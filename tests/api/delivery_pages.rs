@@ -8,14 +8,12 @@ use crate::delivery::cohort;
 use crate::helpers::*;
 
 fn cohort_form(
-    csrf: &str,
     programme: i64,
     site: i64,
     room: &str,
     override_reason: &str,
 ) -> Vec<(&'static str, String)> {
     vec![
-        ("csrf_token", csrf.to_string()),
         ("programme_id", programme.to_string()),
         ("site_id", site.to_string()),
         ("name", "Autumn group".into()),
@@ -44,37 +42,26 @@ async fn a_coordinator_sets_up_a_weekly_cohort_in_one_form_and_sees_local_times_
     .await;
     let coordinator = app.user(Role::Coordinator, Some("PT-LIS"));
     let (client, _) = app.login(&coordinator.email, PASSWORD).await;
-    let html = page(&client, app.url("/programmes")).await;
-    let csrf = hidden_value(&html, "csrf_token");
     let resp = client
-        .post(app.url("/programmes"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("name", "Pathways"),
-            ("kind", "group"),
-            ("session_count", "12"),
-            ("min_attendance_percent", "75"),
-            ("absence_alert_after", "3"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/programmes",
+            &[
+                ("name", "Pathways"),
+                ("kind", "group"),
+                ("session_count", "12"),
+                ("min_attendance_percent", "75"),
+                ("absence_alert_after", "3"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let programmes: Value = app
-        .get(&coordinator, "/api/v1/programmes")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let programmes: Value = app.get_json(&coordinator, "/api/v1/programmes").await;
     let programme = programmes[0]["id"].as_i64().unwrap();
     let form = page(&client, app.url("/cohorts/new")).await;
     assert_eq!(hidden_value(&form, "schedule_count"), "12");
     let resp = client
-        .post(app.url("/cohorts"))
-        .form(&cohort_form(&csrf, programme, site, "Room 2", ""))
-        .send()
-        .await
-        .unwrap();
+        .post_fields("/cohorts", &cohort_form(programme, site, "Room 2", ""))
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let location = resp.headers()["location"].to_str().unwrap().to_string();
     let html = page(&client, app.url(&location)).await;
@@ -108,23 +95,16 @@ async fn a_clashing_cohort_form_names_the_clash_and_accepts_an_override_with_a_r
         .unwrap();
     let programme = p["id"].as_i64().unwrap();
     let (client, _) = app.login(&coordinator.email, PASSWORD).await;
-    let csrf = hidden_value(&page(&client, app.url("/cohorts/new")).await, "csrf_token");
     assert_eq!(
         client
-            .post(app.url("/cohorts"))
-            .form(&cohort_form(&csrf, programme, site, "Hall", ""))
-            .send()
+            .post_fields("/cohorts", &cohort_form(programme, site, "Hall", ""))
             .await
-            .unwrap()
             .status(),
         StatusCode::SEE_OTHER
     );
     let resp = client
-        .post(app.url("/cohorts"))
-        .form(&cohort_form(&csrf, programme, site, "Hall", ""))
-        .send()
-        .await
-        .unwrap();
+        .post_fields("/cohorts", &cohort_form(programme, site, "Hall", ""))
+        .await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     let html = resp.text().await.unwrap();
     let clashes = text_of(&html, "#clashes").unwrap();
@@ -138,28 +118,19 @@ async fn a_clashing_cohort_form_names_the_clash_and_accepts_an_override_with_a_r
         "what was typed is kept"
     );
     let resp = client
-        .post(app.url("/cohorts"))
-        .form(&cohort_form(
-            &csrf,
-            programme,
-            site,
-            "Hall",
-            "Two groups share the hall",
-        ))
-        .send()
-        .await
-        .unwrap();
+        .post_fields(
+            "/cohorts",
+            &cohort_form(programme, site, "Hall", "Two groups share the hall"),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let auditor = app.user(Role::Auditor, None);
     let audit: Value = app
-        .get(
+        .get_json(
             &auditor,
             "/api/v1/audit-events?action=session.clash_override",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(audit["total"], 1);
 }
 
@@ -168,16 +139,13 @@ async fn the_register_page_saves_keeps_typed_marks_on_error_and_shows_the_rate()
     let c = cohort(3, 2, 10).await;
     let (client, _) = c.app.login(&c.coordinator.email, PASSWORD).await;
     let url = c.app.url(&format!("/sessions/{}/register", c.sessions[0]));
-    let html = page(&client, url.clone()).await;
-    let csrf = hidden_value(&html, "csrf_token");
     let (a, b) = (c.people[0].to_string(), c.people[1].to_string());
     let bad = vec![
-        ("csrf_token".to_string(), csrf.clone()),
         (format!("mark_{a}"), "late".to_string()),
         (format!("late_{a}"), String::new()),
         (format!("mark_{b}"), "unexcused".to_string()),
     ];
-    let resp = client.post(url.clone()).form(&bad).send().await.unwrap();
+    let resp = client.post_fields(&url, &bad).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
     assert!(text_of(&html, "#form-errors")
@@ -190,12 +158,11 @@ async fn the_register_page_saves_keeps_typed_marks_on_error_and_shows_the_rate()
         "typed marks are kept"
     );
     let good = vec![
-        ("csrf_token".to_string(), csrf),
         (format!("mark_{a}"), "late".to_string()),
         (format!("late_{a}"), "5".to_string()),
         (format!("mark_{b}"), "unexcused".to_string()),
     ];
-    let resp = client.post(url.clone()).form(&good).send().await.unwrap();
+    let resp = client.post_fields(&url, &good).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let html = page(&client, url).await;
     assert!(html.contains("id=\"register-taken\""));
@@ -242,13 +209,7 @@ async fn the_coordinators_home_page_shows_open_absence_alerts() {
 #[actix_web::test]
 async fn programmes_and_cohorts_are_edited_with_a_version_check() {
     let c = cohort(2, 0, 10).await;
-    let programmes: Value = c
-        .app
-        .get(&c.coordinator, "/api/v1/programmes")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let programmes: Value = c.app.get_json(&c.coordinator, "/api/v1/programmes").await;
     let p = &programmes[0];
     let path = format!("/api/v1/programmes/{}", p["id"]);
     let body = json!({ "name": "Pathways 2", "kind": "education", "session_count": 10, "min_attendance_percent": 80 });
@@ -287,10 +248,8 @@ async fn programmes_and_cohorts_are_edited_with_a_version_check() {
     let (client, _) = c.app.login(&c.coordinator.email, PASSWORD).await;
     let form = page(&client, c.app.url(&format!("/cohorts/{}/edit", c.id))).await;
     assert_eq!(hidden_value(&form, "version"), "2");
-    let csrf = hidden_value(&form, "csrf_token");
     let fields = |version: &str| {
         vec![
-            ("csrf_token", csrf.clone()),
             ("version", version.to_string()),
             ("name", "Spring group B".into()),
             ("capacity", "9".into()),
@@ -298,24 +257,13 @@ async fn programmes_and_cohorts_are_edited_with_a_version_check() {
             ("status", "running".into()),
         ]
     };
+    let path = format!("/cohorts/{}", c.id);
     assert_eq!(
-        client
-            .post(c.app.url(&format!("/cohorts/{}", c.id)))
-            .form(&fields("1"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        client.post_fields(&path, &fields("1")).await.status(),
         StatusCode::CONFLICT
     );
     assert_eq!(
-        client
-            .post(c.app.url(&format!("/cohorts/{}", c.id)))
-            .form(&fields("2"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        client.post_fields(&path, &fields("2")).await.status(),
         StatusCode::SEE_OTHER
     );
 }
@@ -325,22 +273,17 @@ async fn a_session_is_moved_and_cancelled_from_its_page() {
     let c = cohort(2, 1, 10).await;
     let (client, _) = c.app.login(&c.coordinator.email, PASSWORD).await;
     let url = c.app.url(&format!("/sessions/{}", c.sessions[0]));
-    let html = page(&client, url.clone()).await;
-    let csrf = hidden_value(&html, "csrf_token");
+    let reschedule = format!("/sessions/{}/reschedule", c.sessions[0]);
     let resp = client
-        .post(
-            c.app
-                .url(&format!("/sessions/{}/reschedule", c.sessions[0])),
+        .post_form(
+            &reschedule,
+            &[
+                ("starts_at", "2026-03-03T14:00"),
+                ("reason", ""),
+                ("requested_by", ""),
+            ],
         )
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("starts_at", "2026-03-03T14:00"),
-            ("reason", ""),
-            ("requested_by", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
     assert_eq!(
@@ -349,34 +292,29 @@ async fn a_session_is_moved_and_cancelled_from_its_page() {
         "what was typed is kept"
     );
     let resp = client
-        .post(
-            c.app
-                .url(&format!("/sessions/{}/reschedule", c.sessions[0])),
+        .post_form(
+            &reschedule,
+            &[
+                ("starts_at", "2026-03-03T14:00"),
+                ("reason", "Visit day"),
+                ("version", "1"),
+                ("requested_by", "Governor"),
+            ],
         )
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("starts_at", "2026-03-03T14:00"),
-            ("reason", "Visit day"),
-            ("version", "1"),
-            ("requested_by", "Governor"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let status = text_of(&page(&client, url.clone()).await, "#session-status").unwrap();
     assert_eq!(status, "Rescheduled: Visit day (asked by Governor)");
     client
-        .post(c.app.url(&format!("/sessions/{}/cancel", c.sessions[1])))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("reason", "Lockdown"),
-            ("version", "1"),
-            ("requested_by", "Security"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("/sessions/{}/cancel", c.sessions[1]),
+            &[
+                ("reason", "Lockdown"),
+                ("version", "1"),
+                ("requested_by", "Security"),
+            ],
+        )
+        .await;
     let status = text_of(
         &page(&client, c.app.url(&format!("/sessions/{}", c.sessions[1]))).await,
         "#session-status",
@@ -397,18 +335,15 @@ async fn admins_import_holidays_from_a_page_and_feeds_are_made_and_revoked_there
     let c = cohort(1, 0, 10).await;
     let admin = c.app.user(Role::Admin, None);
     let (client, _) = c.app.login(&admin.email, PASSWORD).await;
-    let html = page(&client, c.app.url("/holidays")).await;
-    let csrf = hidden_value(&html, "csrf_token");
     let resp = client
-        .post(c.app.url("/holidays"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("site_id", &c.site.to_string()),
-            ("csv", "date,name\n2026-08-31,Independence Day\n"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/holidays",
+            &[
+                ("site_id", &c.site.to_string()),
+                ("csv", "date,name\n2026-08-31,Independence Day\n"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert!(page(&client, c.app.url("/holidays"))
         .await
@@ -423,19 +358,9 @@ async fn admins_import_holidays_from_a_page_and_feeds_are_made_and_revoked_there
             .status(),
         StatusCode::FORBIDDEN
     );
-    let csrf = hidden_value(
-        &page(&coord, c.app.url("/calendar-feeds")).await,
-        "csrf_token",
-    );
     let html = coord
-        .post(c.app.url("/calendar-feeds"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("cohort_id", &c.id.to_string()),
-        ])
-        .send()
+        .post_form("/calendar-feeds", &[("cohort_id", &c.id.to_string())])
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -460,12 +385,7 @@ async fn admins_import_holidays_from_a_page_and_feeds_are_made_and_revoked_there
         .attr("action")
         .unwrap()
         .to_string();
-    coord
-        .post(c.app.url(&action))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    coord.post_form(&action, &[]).await;
     assert_eq!(
         reqwest::get(c.app.url(path)).await.unwrap().status(),
         StatusCode::NOT_FOUND

@@ -151,31 +151,26 @@ async fn a_write_the_database_cannot_store_answers_503_saying_nothing_was_saved(
 
     // The form answers a page saying the same.
     let (client, _) = app.login(&coordinator.email, PASSWORD).await;
-    let form = page(&client, app.url("/participants/new")).await;
-    let csrf = hidden_value(&form, "csrf_token");
     let resp = client
-        .post(app.url("/participants"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("case_reference", "KG-2026-00002"),
-            ("given_name", "Azamat"),
-            ("family_name", "Sultanov"),
-            ("date_of_birth", "1990-04-12"),
-            ("site_id", &site.to_string()),
-            ("status", "in_custody"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/participants",
+            &[
+                ("case_reference", "KG-2026-00002"),
+                ("given_name", "Azamat"),
+                ("family_name", "Sultanov"),
+                ("date_of_birth", "1990-04-12"),
+                ("site_id", &site.to_string()),
+                ("status", "in_custody"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     let html = resp.text().await.unwrap();
     assert!(html.contains("could not be saved"), "{html}");
     assert!(!html.to_lowercase().contains("database or disk"), "{html}");
 
     // Reads still work; nothing of the refused writes was kept, not even in the audit trail.
-    let list = app.get(&coordinator, "/api/v1/participants").await;
-    assert_eq!(list.status(), StatusCode::OK);
-    let list: Value = list.json().await.unwrap();
+    let list: Value = app.get_json(&coordinator, "/api/v1/participants").await;
     assert_eq!(list["total"], 0, "{list}");
     let audited: Vec<String> = app.audit_actions()[audited_before..].to_vec();
     assert!(

@@ -115,9 +115,9 @@ fn subjects(sink: &SmtpSink) -> Vec<String> {
 }
 
 async fn handovers(app: &TestApp, who: &TestUser, query: &str) -> Vec<Value> {
-    let resp = app.get(who, &format!("/api/v1/handovers{query}")).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body: Value = resp.json().await.unwrap();
+    let body: Value = app
+        .get_json(who, &format!("/api/v1/handovers{query}"))
+        .await;
     body["items"].as_array().unwrap().clone()
 }
 
@@ -207,9 +207,8 @@ async fn the_pack_is_kept_as_sent_sealed_at_rest_and_later_changes_are_marked() 
     let read = |who: &TestUser| {
         let (app, who) = (&c.app, who.clone());
         async move {
-            let resp = app.get(&who, &format!("/api/v1/handovers/{id}")).await;
-            assert_eq!(resp.status(), StatusCode::OK);
-            resp.json::<Value>().await.unwrap()
+            app.get_json::<Value>(&who, &format!("/api/v1/handovers/{id}"))
+                .await
         }
     };
     let before = read(&c.officer).await;
@@ -285,14 +284,11 @@ async fn the_pack_is_kept_as_sent_sealed_at_rest_and_later_changes_are_marked() 
     let auditor = c.app.user(Role::Auditor, None);
     let export: Value = c
         .app
-        .get(
+        .get_json(
             &auditor,
             &format!("/api/v1/participants/{}/export", c.participant),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let row = &export["tables"]["handovers"][0];
     assert_eq!(row["status"], "sent");
     assert!(row["pack"]
@@ -834,11 +830,8 @@ async fn the_pack_shows_programme_attendance_against_the_completion_rule() {
         .unwrap();
     let view: Value = c
         .app
-        .get(&officer, &format!("/api/v1/handovers/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&officer, &format!("/api/v1/handovers/{id}"))
+        .await;
     let line = &view["pack"]["programmes"][0];
     assert_eq!(line["programme"], "Pathways");
     assert_eq!(line["status"], "active");

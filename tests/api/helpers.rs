@@ -10,6 +10,7 @@ use onward::auth::{tokens, Role, UserId};
 use onward::config::Config;
 use onward::db::{self, DbPool};
 use reqwest::{Client, Response, StatusCode};
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 pub struct TestApp {
@@ -265,29 +266,34 @@ impl TestApp {
         json
     }
 
+    /// GET `path` as `user`, assert 200 OK and decode the JSON answer.
+    pub async fn get_json<T: DeserializeOwned>(&self, user: &TestUser, path: &str) -> T {
+        self.get_json_as(user, path, StatusCode::OK).await
+    }
+
+    /// GET `path` as `user`, assert the answer's `status` and decode its JSON.
+    pub async fn get_json_as<T: DeserializeOwned>(
+        &self,
+        user: &TestUser,
+        path: &str,
+        status: StatusCode,
+    ) -> T {
+        let resp = self.get(user, path).await;
+        let got = resp.status();
+        let text = resp.text().await.expect("body");
+        assert_eq!(got, status, "GET {path}: {text:.500}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text:.500}"))
+    }
+
+    /// A browser (cookies kept, redirects not followed) that is not signed in.
+    pub fn browser(&self) -> PageClient {
+        PageClient::new(browser(), &self.address)
+    }
+
     /// Log in through the login page with a fresh cookie-keeping client.
-    pub async fn login(&self, email: &str, password: &str) -> (Client, Response) {
-        let client = browser();
-        let page = client
-            .get(self.url("/login"))
-            .send()
-            .await
-            .expect("login page")
-            .text()
-            .await
-            .expect("html");
-        let csrf = hidden_value(&page, "csrf_token");
-        let resp = client
-            .post(self.url("/login"))
-            .form(&[
-                ("email", email),
-                ("password", password),
-                ("csrf_token", csrf.as_str()),
-                ("next", "/"),
-            ])
-            .send()
-            .await
-            .expect("login");
+    pub async fn login(&self, email: &str, password: &str) -> (PageClient, Response) {
+        let client = self.browser();
+        let resp = client.log_in(email, password).await;
         (client, resp)
     }
 
@@ -299,6 +305,120 @@ impl TestApp {
             .load(&mut *self.conn())
             .expect("audit")
     }
+}
+
+/// A browser on one server: a cookie-keeping [`Client`] (it derefs to it, for requests made by
+/// hand) and the server's address. [`PageClient::post_form`] sends a form with the CSRF token the
+/// server expects, fetched first, as a browser that opened the form would.
+pub struct PageClient {
+    client: Client,
+    base: String,
+}
+
+impl std::ops::Deref for PageClient {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl PageClient {
+    /// `client` on the server at `base` (`http://127.0.0.1:port`).
+    pub fn new(client: Client, base: &str) -> Self {
+        PageClient {
+            client,
+            base: base.trim_end_matches('/').to_string(),
+        }
+    }
+
+    /// The address of `path` on the server (a whole address is kept as it is).
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_string()
+        } else {
+            format!("{}{}", self.base, path)
+        }
+    }
+
+    /// The HTML of the page at `path`.
+    pub async fn page(&self, path: &str) -> String {
+        page(&self.client, self.url(path)).await
+    }
+
+    /// The CSRF token a form posted now must carry: the session's (read from the email
+    /// preferences page, which every signed-in user has and which reads nothing about anyone, so
+    /// the audit trail is untouched), or, signed out, the login form's.
+    pub async fn csrf(&self) -> String {
+        let resp = self
+            .client
+            .get(self.url("/account/emails"))
+            .send()
+            .await
+            .expect("request");
+        if resp.status() == StatusCode::OK {
+            token_in(&resp.text().await.expect("html"))
+        } else {
+            self.login_csrf().await
+        }
+    }
+
+    /// The token of the login form (kept in a cookie until the form is posted).
+    pub async fn login_csrf(&self) -> String {
+        token_in(&self.page("/login").await)
+    }
+
+    /// POST `fields` as a form to `path`, with the CSRF token added (fetched first).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.post_fields(path, fields).await
+    }
+
+    /// [`PageClient::post_form`] for fields built as a list (owned or borrowed text).
+    pub async fn post_fields<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        path: &str,
+        fields: &[(K, V)],
+    ) -> Response {
+        let token = self.csrf().await;
+        self.post_with_token(path, &token, fields).await
+    }
+
+    async fn post_with_token<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        path: &str,
+        token: &str,
+        fields: &[(K, V)],
+    ) -> Response {
+        let mut form = vec![("csrf_token".to_string(), token.to_string())];
+        for (k, v) in fields {
+            assert_ne!(k.as_ref(), "csrf_token", "post_form adds the token itself");
+            form.push((k.as_ref().to_string(), v.as_ref().to_string()));
+        }
+        self.client
+            .post(self.url(path))
+            .form(&form)
+            .send()
+            .await
+            .expect("post")
+    }
+
+    /// Sign in through the login form, as a browser does: open it, then post it (to `next`
+    /// `/`). The answer to the form.
+    pub async fn log_in(&self, email: &str, password: &str) -> Response {
+        let token = self.login_csrf().await;
+        self.post_with_token(
+            "/login",
+            &token,
+            &[("email", email), ("password", password), ("next", "/")],
+        )
+        .await
+    }
+}
+
+/// The CSRF token of a page's forms (panics without one).
+fn token_in(html: &str) -> String {
+    let token = hidden_value(html, "csrf_token");
+    assert!(!token.is_empty(), "no CSRF token on the page: {html:.300}");
+    token
 }
 
 /// The `value` of a hidden input named `name` in a page.
@@ -422,14 +542,11 @@ pub fn audited_writes(app: &TestApp) -> i64 {
 pub async fn reads(app: &TestApp, id: i64, action: &str) -> Vec<i64> {
     let auditor = app.user(Role::Auditor, None);
     let found: Value = app
-        .get(
+        .get_json(
             &auditor,
             &format!("/api/v1/audit-events?participant_id={id}&action={action}&per_page=100"),
         )
-        .await
-        .json()
-        .await
-        .expect("audit events");
+        .await;
     found["items"]
         .as_array()
         .unwrap_or_else(|| panic!("{found}"))

@@ -83,7 +83,7 @@ async fn refused_naming(resp: reqwest::Response, field: &str, what: &str) -> Val
 
 /// A JSON answer of the API as `who` reads it.
 async fn read_json(app: &TestApp, who: &TestUser, path: &str) -> Value {
-    app.get(who, path).await.json().await.unwrap()
+    app.get_json(who, path).await
 }
 
 fn count_participants(app: &TestApp) -> i64 {
@@ -311,16 +311,9 @@ async fn state_changing_page_forms_without_or_with_a_wrong_csrf_token_change_not
     let person = read_json(&c.app, &c.coordinator, &format!("/api/v1/participants/{p}")).await;
     assert_eq!(person["family_name"], "Sultanov");
     // The same edit with the session's token goes through (the test can fail).
-    let client = &clients[&c.coordinator.id];
-    let csrf = hidden_value(&page(client, c.app.url("/")).await, "csrf_token");
-    let mut fields = participant_fields(&version);
-    fields.push(("csrf_token".into(), csrf));
-    let resp = client
-        .post(c.app.url(&format!("/participants/{p}")))
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
+    let resp = clients[&c.coordinator.id]
+        .post_fields(&format!("/participants/{p}"), &participant_fields(&version))
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let person = read_json(&c.app, &c.coordinator, &format!("/api/v1/participants/{p}")).await;
     assert_eq!(person["family_name"], "Forged");
@@ -449,20 +442,18 @@ async fn oversized_bodies_answer_413_save_nothing_and_the_server_stays_up() {
     assert_eq!(problem["status"], 413);
 
     let (client, _) = c.app.login(&c.coordinator.email, PASSWORD).await;
-    let csrf = hidden_value(&page(&client, c.app.url("/")).await, "csrf_token");
     let resp = client
-        .post(c.app.url("/participants"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("case_reference", "KG-2026-00901"),
-            ("given_name", "Azamat"),
-            ("family_name", &"y".repeat(100_000)),
-            ("site_id", &c.site.to_string()),
-            ("status", "in_custody"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/participants",
+            &[
+                ("case_reference", "KG-2026-00901"),
+                ("given_name", "Azamat"),
+                ("family_name", &"y".repeat(100_000)),
+                ("site_id", &c.site.to_string()),
+                ("status", "in_custody"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(resp.headers()["content-type"]
         .to_str()
@@ -562,24 +553,22 @@ async fn malformed_dates_in_forms_and_query_strings_are_refused_naming_the_field
     let c = case().await;
     let auditor = c.app.user(Role::Auditor, None);
     let (client, _) = c.app.login(&c.coordinator.email, PASSWORD).await;
-    let csrf = hidden_value(&page(&client, c.app.url("/")).await, "csrf_token");
     let (audit_client, _) = c.app.login(&auditor.email, PASSWORD).await;
     for bad in BAD_DATES {
         let site = c.site.to_string();
         let resp = client
-            .post(c.app.url("/participants"))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("case_reference", "KG-2026-00960"),
-                ("given_name", "Azamat"),
-                ("family_name", "Sultanov"),
-                ("date_of_birth", bad),
-                ("site_id", site.as_str()),
-                ("status", "in_custody"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                "/participants",
+                &[
+                    ("case_reference", "KG-2026-00960"),
+                    ("given_name", "Azamat"),
+                    ("family_name", "Sultanov"),
+                    ("date_of_birth", bad),
+                    ("site_id", site.as_str()),
+                    ("status", "in_custody"),
+                ],
+            )
+            .await;
         assert_eq!(
             resp.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -591,19 +580,11 @@ async fn malformed_dates_in_forms_and_query_strings_are_refused_naming_the_field
             "the form names the field for {bad:?}"
         );
         let resp = client
-            .post(c.app.url(&format!(
-                "/participants/{}/exit-plan/milestones",
-                c.participant
-            )))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("kind", "custom"),
-                ("title", "Dated"),
-                ("due_date", bad),
-            ])
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                &format!("/participants/{}/exit-plan/milestones", c.participant),
+                &[("kind", "custom"), ("title", "Dated"), ("due_date", bad)],
+            )
+            .await;
         let status = resp.status();
         let html = resp.text().await.unwrap();
         assert_eq!(
@@ -794,21 +775,16 @@ async fn a_nul_byte_in_any_text_field_is_refused_naming_the_field() {
     }
     // The same through a form.
     let (client, _) = c.app.login(&c.coordinator.email, PASSWORD).await;
-    let csrf = hidden_value(&page(&client, c.app.url("/")).await, "csrf_token");
     let resp = client
-        .post(c.app.url(&format!(
-            "/participants/{}/exit-plan/milestones",
-            c.participant
-        )))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("kind", "custom"),
-            ("title", "bad\u{0}title"),
-            ("offset_days", "-3"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("/participants/{}/exit-plan/milestones", c.participant),
+            &[
+                ("kind", "custom"),
+                ("title", "bad\u{0}title"),
+                ("offset_days", "-3"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.unwrap().contains("title"));
 }
@@ -960,9 +936,7 @@ async fn sql_like_search_strings_match_only_what_they_say_and_leave_the_tables_i
             } else {
                 &c.coordinator
             };
-            let resp = c.app.get(who, &path).await;
-            assert_eq!(resp.status(), StatusCode::OK, "{path}");
-            let body: Value = resp.json().await.unwrap();
+            let body: Value = c.app.get_json(who, &path).await;
             assert_eq!(
                 body["items"].as_array().map(Vec::len),
                 Some(0),
@@ -1022,8 +996,8 @@ async fn sql_like_search_strings_match_only_what_they_say_and_leave_the_tables_i
 #[actix_web::test]
 async fn a_raw_nul_byte_in_a_form_is_refused_like_an_encoded_one() {
     let app = spawn_app().await;
-    let client = browser();
-    let csrf = hidden_value(&page(&client, app.url("/login")).await, "csrf_token");
+    let client = app.browser();
+    let csrf = client.login_csrf().await;
     let mut body = format!("csrf_token={csrf}&password=whatever-it-is&email=someone").into_bytes();
     body.extend_from_slice(b"\0@onward.test");
     let resp = client

@@ -3,20 +3,17 @@
 use onward::auth::Role;
 use reqwest::{Client, StatusCode};
 
-use crate::helpers::{hidden_value, page, participant_body, spawn_app, text_of, TestApp, PASSWORD};
+use crate::helpers::{
+    hidden_value, page, participant_body, spawn_app, text_of, PageClient, TestApp, PASSWORD,
+};
 
 /// Log `email` in and, if `language` is given, choose it on the preferences page.
-async fn signed_in(app: &TestApp, email: &str, language: Option<&str>) -> Client {
+async fn signed_in(app: &TestApp, email: &str, language: Option<&str>) -> PageClient {
     let (client, _) = app.login(email, PASSWORD).await;
     if let Some(language) = language {
-        let prefs = page(&client, app.url("/account/emails")).await;
-        let csrf = hidden_value(&prefs, "csrf_token");
         let resp = client
-            .post(app.url("/account/language"))
-            .form(&[("csrf_token", csrf.as_str()), ("language", language)])
-            .send()
-            .await
-            .unwrap();
+            .post_form("/account/language", &[("language", language)])
+            .await;
         assert!(resp.status().is_success() || resp.status().is_redirection());
     }
     client
@@ -115,22 +112,19 @@ async fn a_russian_user_sees_what_to_correct_on_a_form_in_russian() {
     let site = app.site("KG-BSK", "Asia/Bishkek");
     let coordinator = app.user(Role::Coordinator, Some("KG-BSK"));
     let client = signed_in(&app, &coordinator.email, Some("ru")).await;
-    let form = page(&client, app.url("/participants/new")).await;
-    let csrf = hidden_value(&form, "csrf_token");
     let resp = client
-        .post(app.url("/participants"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("case_reference", "KG-2026-00077"),
-            ("given_name", "Ulan"),
-            ("family_name", ""),
-            ("date_of_birth", "not a date"),
-            ("site_id", &site.to_string()),
-            ("status", "in_custody"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/participants",
+            &[
+                ("case_reference", "KG-2026-00077"),
+                ("given_name", "Ulan"),
+                ("family_name", ""),
+                ("date_of_birth", "not a date"),
+                ("site_id", &site.to_string()),
+                ("status", "in_custody"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
     assert_eq!(

@@ -28,3 +28,5 @@ mod reminders;
 mod reports;
 mod retention;
 mod smtp;
+mod snapshot;
+mod world;

@@ -62,12 +62,7 @@ async fn an_invalid_participant_gets_422_naming_each_field() {
     );
     assert_eq!(problem["errors"][0]["message"], "This field is required.");
     // Nothing was saved.
-    let list: Value = app
-        .get(&admin, "/api/v1/participants")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json(&admin, "/api/v1/participants").await;
     assert_eq!(list["total"], 0);
 }
 
@@ -166,7 +161,7 @@ async fn a_stale_if_match_gets_409_and_the_stored_record_is_unchanged() {
             .contains("now at version 2"),
         "{problem}"
     );
-    let stored: Value = app.get(&admin, &path).await.json().await.unwrap();
+    let stored: Value = app.get_json(&admin, &path).await;
     assert_eq!(stored["family_name"], "Bekov");
     assert_eq!(stored["version"], 2);
 }
@@ -187,7 +182,7 @@ async fn an_update_without_if_match_is_refused_and_changes_nothing() {
     let resp = app.put_json(&admin, &path, Some("yesterday"), &body).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem_fields(&resp.json().await.unwrap()), ["If-Match"]);
-    let stored: Value = app.get(&admin, &path).await.json().await.unwrap();
+    let stored: Value = app.get_json(&admin, &path).await;
     assert_eq!(stored["family_name"], "Sultanov");
 }
 
@@ -208,7 +203,7 @@ async fn an_invalid_update_keeps_the_stored_record() {
         problem_fields(&resp.json().await.unwrap()),
         ["licence_end_date"]
     );
-    let stored: Value = app.get(&admin, &path).await.json().await.unwrap();
+    let stored: Value = app.get_json(&admin, &path).await;
     assert_eq!(
         stored["licence_end_date"],
         (far_release() + chrono::Duration::days(730)).to_string()
@@ -232,35 +227,21 @@ async fn the_list_searches_case_references_and_names_in_any_script_and_pages() {
         app.participant(&admin, body).await;
     }
     let page: Value = app
-        .get(&admin, "/api/v1/participants?per_page=10&page=3")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, "/api/v1/participants?per_page=10&page=3")
+        .await;
     assert_eq!(page["total"], 30);
     assert_eq!(page["pages"], 3);
     assert_eq!(page["items"].as_array().unwrap().len(), 10);
     let found: Value = app
-        .get(&admin, "/api/v1/participants?q=kg-2026-00012")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, "/api/v1/participants?q=kg-2026-00012")
+        .await;
     assert_eq!(found["total"], 1);
     assert_eq!(found["items"][0]["case_reference"], "KG-2026-00012");
     let cyrillic: Value = app
-        .get(&admin, "/api/v1/participants?q=%D0%B6%D1%83%D0%BC%D0%B0")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, "/api/v1/participants?q=%D0%B6%D1%83%D0%BC%D0%B0")
+        .await;
     assert_eq!(cyrillic["total"], 1, "lower-case Cyrillic finds Жумабаев");
-    let wildcard: Value = app
-        .get(&admin, "/api/v1/participants?q=%25_")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let wildcard: Value = app.get_json(&admin, "/api/v1/participants?q=%25_").await;
     assert_eq!(wildcard["total"], 1, "% and _ are searched literally");
     let resp = app.get(&admin, "/api/v1/participants?per_page=1000").await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -288,7 +269,6 @@ async fn the_participant_pages_list_show_and_edit_with_a_conflict_check() {
         "times are shown in the site's zone"
     );
     let form = page(&client, app.url(&format!("/participants/{id}/edit"))).await;
-    let csrf = hidden_value(&form, "csrf_token");
     assert_eq!(hidden_value(&form, "version"), "1");
     // Someone else saves first.
     let mut other = participant_body("KG-2026-00042", site);
@@ -306,7 +286,6 @@ async fn the_participant_pages_list_show_and_edit_with_a_conflict_check() {
     );
     let fields = |version: &str| {
         vec![
-            ("csrf_token", csrf.clone()),
             ("version", version.to_string()),
             ("case_reference", "KG-2026-00042".to_string()),
             ("given_name", "Azamat".to_string()),
@@ -317,12 +296,8 @@ async fn the_participant_pages_list_show_and_edit_with_a_conflict_check() {
             ("earliest_release_date", "2027-03-01".to_string()),
         ]
     };
-    let resp = client
-        .post(app.url(&format!("/participants/{id}")))
-        .form(&fields("1"))
-        .send()
-        .await
-        .unwrap();
+    let path = format!("/participants/{id}");
+    let resp = client.post_fields(&path, &fields("1")).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     let html = resp.text().await.unwrap();
     assert!(text_of(&html, "#form-errors")
@@ -339,26 +314,15 @@ async fn the_participant_pages_list_show_and_edit_with_a_conflict_check() {
         "the saved version is shown"
     );
     let stored: Value = app
-        .get(&admin, &format!("/api/v1/participants/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, &format!("/api/v1/participants/{id}"))
+        .await;
     assert_eq!(stored["family_name"], "Sultanov", "nothing was overwritten");
     // Saving again, now based on version 2, succeeds.
-    let resp = client
-        .post(app.url(&format!("/participants/{id}")))
-        .form(&fields("2"))
-        .send()
-        .await
-        .unwrap();
+    let resp = client.post_fields(&path, &fields("2")).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let stored: Value = app
-        .get(&admin, &format!("/api/v1/participants/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, &format!("/api/v1/participants/{id}"))
+        .await;
     assert_eq!(stored["family_name"], "Kadyrov");
     assert_eq!(stored["version"], 3);
 }
@@ -369,22 +333,19 @@ async fn a_form_with_errors_is_shown_again_with_what_was_typed() {
     let site = app.site("KG-BSK", "Asia/Bishkek");
     let coordinator = app.user(Role::Coordinator, Some("KG-BSK"));
     let (client, _) = app.login(&coordinator.email, PASSWORD).await;
-    let form = page(&client, app.url("/participants/new")).await;
-    let csrf = hidden_value(&form, "csrf_token");
     let resp = client
-        .post(app.url("/participants"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("case_reference", "KG-2026-00077"),
-            ("given_name", "Ulan"),
-            ("family_name", ""),
-            ("date_of_birth", "not a date"),
-            ("site_id", &site.to_string()),
-            ("status", "in_custody"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/participants",
+            &[
+                ("case_reference", "KG-2026-00077"),
+                ("given_name", "Ulan"),
+                ("family_name", ""),
+                ("date_of_birth", "not a date"),
+                ("site_id", &site.to_string()),
+                ("status", "in_custody"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
     assert_eq!(
@@ -399,19 +360,18 @@ async fn a_form_with_errors_is_shown_again_with_what_was_typed() {
     assert_eq!(hidden_value(&html, "case_reference"), "KG-2026-00077");
     // Corrected, it saves and shows the new record.
     let resp = client
-        .post(app.url("/participants"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("case_reference", "KG-2026-00077"),
-            ("given_name", "Ulan"),
-            ("family_name", "Usenov"),
-            ("date_of_birth", "1988-02-03"),
-            ("site_id", &site.to_string()),
-            ("status", "in_custody"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/participants",
+            &[
+                ("case_reference", "KG-2026-00077"),
+                ("given_name", "Ulan"),
+                ("family_name", "Usenov"),
+                ("date_of_birth", "1988-02-03"),
+                ("site_id", &site.to_string()),
+                ("status", "in_custody"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let location = resp.headers()["location"].to_str().unwrap().to_string();
     let page = page(&client, app.url(&location)).await;

@@ -7,14 +7,6 @@ use serde_json::json;
 use crate::helpers::*;
 use crate::reminders::{at, fixture, sweep_and_deliver};
 
-async fn post_form(
-    client: &reqwest::Client,
-    url: String,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    client.post(url).form(fields).send().await.expect("post")
-}
-
 #[actix_web::test]
 async fn a_coordinator_builds_a_plan_from_a_template_and_sees_its_reminders_on_the_timeline() {
     let f = fixture("2027-06-01", true).await;
@@ -31,7 +23,6 @@ async fn a_coordinator_builds_a_plan_from_a_template_and_sees_its_reminders_on_t
     let url = f.app.url(&format!("/participants/{pid}/exit-plan"));
     let html = page(&client, url.clone()).await;
     assert!(html.contains("There is no exit plan yet"), "{html}");
-    let csrf = hidden_value(&html, "csrf_token");
     let template = {
         let doc = scraper::Html::parse_document(&html);
         let sel = scraper::Selector::parse("#p-template option[value]:not([value=''])").unwrap();
@@ -44,32 +35,30 @@ async fn a_coordinator_builds_a_plan_from_a_template_and_sees_its_reminders_on_t
             .to_string()
     };
     // A mistake first: the form comes back with what was typed.
-    let resp = post_form(
-        &client,
-        url.clone(),
-        &[
-            ("csrf_token", &csrf),
-            ("target_release_date", "2027-02-30"),
-            ("release_type", "parole"),
-            ("template_id", &template),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            &url,
+            &[
+                ("target_release_date", "2027-02-30"),
+                ("release_type", "parole"),
+                ("template_id", &template),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let again = resp.text().await.unwrap();
     assert!(again.contains("value=\"2027-02-30\""), "{again}");
     assert!(again.contains("YYYY-MM-DD"));
-    let resp = post_form(
-        &client,
-        url.clone(),
-        &[
-            ("csrf_token", &csrf),
-            ("target_release_date", &release.to_string()),
-            ("release_type", "parole"),
-            ("template_id", &template),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            &url,
+            &[
+                ("target_release_date", &release.to_string()),
+                ("release_type", "parole"),
+                ("template_id", &template),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let html = page(&client, url.clone()).await;
     let timeline = text_of(&html, "ol.timeline").unwrap();
@@ -98,39 +87,35 @@ async fn a_coordinator_builds_a_plan_from_a_template_and_sees_its_reminders_on_t
         "{timeline}"
     );
     // A pathway is updated in place.
-    let resp = post_form(
-        &client,
-        f.app.url(&format!(
-            "/participants/{pid}/exit-plan/pathways/accommodation"
-        )),
-        &[
-            ("csrf_token", &csrf),
-            ("status", "in_progress"),
-            ("responsible", "Housing office"),
-            (
-                "version",
-                &value_of(&html, "#pathway-accommodation input[name=version]"),
-            ),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            &format!("/participants/{pid}/exit-plan/pathways/accommodation"),
+            &[
+                ("status", "in_progress"),
+                ("responsible", "Housing office"),
+                (
+                    "version",
+                    &value_of(&html, "#pathway-accommodation input[name=version]"),
+                ),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let html = page(&client, url.clone()).await;
     assert!(html.contains("value=\"Housing office\""));
     // Moving the release date moves the timeline.
     let version = value_of(&html, "#change-plan + p + form input[name=version]");
-    let resp = post_form(
-        &client,
-        url.clone(),
-        &[
-            ("csrf_token", &csrf),
-            ("target_release_date", "2027-07-01"),
-            ("release_type", "parole"),
-            ("status", "active"),
-            ("version", &version),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            &url,
+            &[
+                ("target_release_date", "2027-07-01"),
+                ("release_type", "parole"),
+                ("status", "active"),
+                ("version", &version),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let timeline = text_of(&page(&client, url.clone()).await, "ol.timeline").unwrap();
     assert!(
@@ -138,18 +123,17 @@ async fn a_coordinator_builds_a_plan_from_a_template_and_sees_its_reminders_on_t
         "{timeline}"
     );
     // A stale version is refused with the form kept.
-    let resp = post_form(
-        &client,
-        url,
-        &[
-            ("csrf_token", &csrf),
-            ("target_release_date", "2027-08-01"),
-            ("release_type", "parole"),
-            ("status", "active"),
-            ("version", &version),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            &url,
+            &[
+                ("target_release_date", "2027-08-01"),
+                ("release_type", "parole"),
+                ("status", "active"),
+                ("version", &version),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     let again = resp.text().await.unwrap();
     assert!(again.contains("Someone else changed this"));
@@ -201,18 +185,16 @@ async fn an_agency_user_records_progress_on_their_milestone_page() {
         !html.contains("id=\"title\""),
         "agency users change status and note only"
     );
-    let csrf = hidden_value(&html, "csrf_token");
-    let resp = post_form(
-        &client,
-        url.clone(),
-        &[
-            ("csrf_token", &csrf),
-            ("version", "1"),
-            ("status", "done"),
-            ("note", "Tenancy signed"),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            &url,
+            &[
+                ("version", "1"),
+                ("status", "done"),
+                ("note", "Tenancy signed"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let html = page(&client, url.clone()).await;
     assert!(text_of(&html, "dl.facts").unwrap().contains("Done"));
@@ -236,92 +218,75 @@ async fn admin_pages_manage_agencies_and_rules_and_show_jobs_and_the_outbox() {
     let (client, _) = f.app.login(&f.admin.email, PASSWORD).await;
     let html = page(&client, f.app.url("/agencies")).await;
     assert!(html.contains("Lisbon Housing"));
-    let csrf = hidden_value(&html, "csrf_token");
-    let resp = post_form(
-        &client,
-        f.app.url("/agencies"),
-        &[
-            ("csrf_token", &csrf),
-            ("name", "Lisbon Health"),
-            ("kind", "health"),
-            ("mailbox", "not-an-address"),
-            ("language", "en"),
-            ("vetting_status", "vetted"),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            "/agencies",
+            &[
+                ("name", "Lisbon Health"),
+                ("kind", "health"),
+                ("mailbox", "not-an-address"),
+                ("language", "en"),
+                ("vetting_status", "vetted"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let again = resp.text().await.unwrap();
     assert!(
         again.contains("value=\"Lisbon Health\"") && again.contains("value=\"not-an-address\"")
     );
-    let resp = post_form(
-        &client,
-        f.app.url("/agencies"),
-        &[
-            ("csrf_token", &csrf),
-            ("name", "Lisbon Health"),
-            ("kind", "health"),
-            ("mailbox", "gp@health.test"),
-            ("language", "ru"),
-            ("vetting_status", "vetted"),
-            ("active", "on"),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            "/agencies",
+            &[
+                ("name", "Lisbon Health"),
+                ("kind", "health"),
+                ("mailbox", "gp@health.test"),
+                ("language", "ru"),
+                ("vetting_status", "vetted"),
+                ("active", "on"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let agencies: serde_json::Value = f
-        .app
-        .get(&f.admin, "/api/v1/agencies?q=health")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let agencies: serde_json::Value = f.app.get_json(&f.admin, "/api/v1/agencies?q=health").await;
     assert_eq!(agencies[0]["language"], "ru");
 
     let html = page(&client, f.app.url("/reminder-rules")).await;
     assert!(html.contains("Housing"));
-    let resp = post_form(
-        &client,
-        f.app.url("/reminder-rules"),
-        &[
-            ("csrf_token", &csrf),
-            ("name", "Health"),
-            ("milestone_kinds", "health_handover"),
-            ("days_before", "28, 7"),
-            ("days_after", "x"),
-            ("recipients", "agency"),
-            ("delivery", "single"),
-            ("active", "on"),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            "/reminder-rules",
+            &[
+                ("name", "Health"),
+                ("milestone_kinds", "health_handover"),
+                ("days_before", "28, 7"),
+                ("days_after", "x"),
+                ("recipients", "agency"),
+                ("delivery", "single"),
+                ("active", "on"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.unwrap().contains("value=\"28, 7\""));
-    let resp = post_form(
-        &client,
-        f.app.url("/reminder-rules"),
-        &[
-            ("csrf_token", &csrf),
-            ("name", "Health"),
-            ("milestone_kinds", "health_handover"),
-            ("days_before", "28, 7"),
-            ("days_after", ""),
-            ("recipients", "agency"),
-            ("recipients", "mentor"),
-            ("delivery", "single"),
-            ("active", "on"),
-        ],
-    )
-    .await;
+    let resp = client
+        .post_form(
+            "/reminder-rules",
+            &[
+                ("name", "Health"),
+                ("milestone_kinds", "health_handover"),
+                ("days_before", "28, 7"),
+                ("days_after", ""),
+                ("recipients", "agency"),
+                ("recipients", "mentor"),
+                ("delivery", "single"),
+                ("active", "on"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let rules: serde_json::Value = f
-        .app
-        .get(&f.admin, "/api/v1/reminder-rules")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let rules: serde_json::Value = f.app.get_json(&f.admin, "/api/v1/reminder-rules").await;
     let health = rules
         .as_array()
         .unwrap()
@@ -358,15 +323,10 @@ async fn staff_may_opt_out_of_reminder_copies_but_agency_mailboxes_still_get_the
     )
     .await;
     let (client, _) = f.app.login(&f.probation.email, PASSWORD).await;
-    let html = page(&client, f.app.url("/account/emails")).await;
-    let csrf = hidden_value(&html, "csrf_token");
     // Untick reminders, keep absence alerts.
-    let resp = post_form(
-        &client,
-        f.app.url("/account/emails"),
-        &[("csrf_token", &csrf), ("wanted", "absence_alerts")],
-    )
-    .await;
+    let resp = client
+        .post_form("/account/emails", &[("wanted", "absence_alerts")])
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let html = page(&client, f.app.url("/account/emails?saved=1")).await;
     assert!(html.contains("Your preferences are saved"));

@@ -171,14 +171,11 @@ async fn each_kind_of_double_booking_is_refused_naming_the_clash() {
     let resp = app.post_json(&coordinator, &path, &forced).await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let audit: Value = app
-        .get(
+        .get_json(
             &app.user(Role::Auditor, None),
             "/api/v1/audit-events?action=session.clash_override",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(audit["total"], 1);
     assert!(audit["items"][0]["detail"]
         .as_str()
@@ -194,11 +191,8 @@ async fn each_kind_of_double_booking_is_refused_naming_the_clash() {
     // Once the person is restricted (the coordinator not named), a clash says "a participant".
     let admin = app.user(Role::Admin, None);
     let record: Value = app
-        .get(&admin, &format!("/api/v1/participants/{person_id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, &format!("/api/v1/participants/{person_id}"))
+        .await;
     let mut body = participant_body("KG-2026-00001", site);
     body["restricted"] = json!(true);
     body["named_staff_ids"] = json!([admin.id]);
@@ -366,11 +360,8 @@ async fn bad_cohorts_and_holidays_are_refused_naming_the_fields() {
         ["holidays[2].date"]
     );
     let list: Value = app
-        .get(&admin, &format!("/api/v1/sites/{site}/holidays"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, &format!("/api/v1/sites/{site}/holidays"))
+        .await;
     assert_eq!(list, json!([]), "nothing saved from a file with a bad line");
 }
 
@@ -425,7 +416,7 @@ async fn a_mentor_sees_only_the_cohorts_they_facilitate_or_their_participants_at
             "{}",
             user.email
         );
-        let list: Value = app.get(user, "/api/v1/cohorts").await.json().await.unwrap();
+        let list: Value = app.get_json(user, "/api/v1/cohorts").await;
         assert_eq!(
             list["total"],
             i64::from(sees_facilitated) + i64::from(sees_other)

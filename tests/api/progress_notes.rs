@@ -352,14 +352,11 @@ async fn a_risk_review_is_recorded_by_coordinators_or_the_officer_and_its_review
     // The review-by date is now a milestone the reminder rules cover.
     let m: Value = c
         .app
-        .get(
+        .get_json(
             &c.coordinator,
             &format!("/api/v1/milestones/{}", created["milestone_id"]),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(m["kind"], "risk_review");
     assert_eq!(m["due_on"], "2027-02-01");
     // Notes sealed at rest, readable by the coordinator; not by mentors or agency users.
@@ -370,10 +367,10 @@ async fn a_risk_review_is_recorded_by_coordinators_or_the_officer_and_its_review
         .first(&mut *c.app.conn())
         .unwrap();
     assert!(!stored.contains("family"));
-    let list: Value = c.app.get(&c.coordinator, &path).await.json().await.unwrap();
+    let list: Value = c.app.get_json(&c.coordinator, &path).await;
     assert_eq!(list[0]["notes"], "Review after the family visit");
     assert_eq!(list[0]["level"], "moderate");
-    let mentor_list: Value = c.app.get(&c.mentor, &path).await.json().await.unwrap();
+    let mentor_list: Value = c.app.get_json(&c.mentor, &path).await;
     assert_eq!(mentor_list, json!([]));
     assert_eq!(
         c.app.post_json(&c.mentor, &path, &review()).await.status(),
@@ -421,9 +418,7 @@ async fn a_subject_access_export_holds_every_row_about_the_participant_and_is_au
         StatusCode::FORBIDDEN
     );
     let auditor = c.app.user(Role::Auditor, None);
-    let resp = c.app.get(&auditor, &path).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let doc: Value = resp.json().await.unwrap();
+    let doc: Value = c.app.get_json(&auditor, &path).await;
     let tables = &doc["tables"];
     assert_eq!(tables["participants"][0]["case_reference"], "KG-2026-00077");
     assert_eq!(tables["participant_mentors"].as_array().unwrap().len(), 2);

@@ -227,7 +227,7 @@ impl Demo {
     }
 
     /// A signed-in browser for a new user with `role`.
-    async fn browser_for(&self, role: Role, site: Option<&str>) -> reqwest::Client {
+    async fn browser_for(&self, role: Role, site: Option<&str>) -> PageClient {
         let user = self.app.user(role, site);
         self.app.login(&user.email, PASSWORD).await.0
     }

@@ -246,14 +246,7 @@ fn parse_preview(text: &str) -> BTreeMap<String, BTreeMap<String, i64>> {
 
 async fn run_now(app: &TestApp, user: &TestUser) -> reqwest::Response {
     let (client, _) = app.login(&user.email, PASSWORD).await;
-    let html = page(&client, app.url("/")).await;
-    let csrf = hidden_value(&html, "csrf_token");
-    client
-        .post(app.url("/retention/run"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap()
+    client.post_form("/retention/run", &[]).await
 }
 
 fn job_context(app: &TestApp) -> JobContext {
@@ -317,14 +310,11 @@ async fn the_preview_lists_exactly_what_the_run_then_removes() {
     assert!(runs.contains("progress_notes.narrative × 1"), "{runs}");
     assert!(html.contains("Nobody is due."), "{html}");
     let events: Value = app
-        .get(
+        .get_json(
             &f.auditor,
             "/api/v1/audit-events?action=participant.anonymise",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let about: Vec<i64> = events["items"]
         .as_array()
         .unwrap()
@@ -361,11 +351,8 @@ async fn recently_closed_and_open_participants_are_untouched_and_a_second_run_ch
     let after_first = snapshot(app);
     for who in [f.recent, f.open] {
         let p: Value = app
-            .get(&f.c.coordinator, &format!("/api/v1/participants/{who}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json(&f.c.coordinator, &format!("/api/v1/participants/{who}"))
+            .await;
         assert_eq!(p["family_name"], "Sultanov");
         assert_eq!(p["date_of_birth"], "1990-04-12");
     }
@@ -460,14 +447,11 @@ async fn statistics_survive_anonymisation() {
     assert_eq!(stats(), before);
     // The register still counts the old participant's mark.
     let reg: Value = app
-        .get(
+        .get_json(
             &f.c.coordinator,
             &format!("/api/v1/sessions/{}/register", f.c.sessions[0]),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(reg["lines"].as_array().unwrap().len(), 3);
 }
 
