@@ -217,6 +217,9 @@ fn open(config: &Config, size: u32) -> Result<DbPool, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let mut config = Config::from_env().map_err(|e| e.to_string())?;
+    // The jobs' settings are checked against the list of jobs here, so that a typo still stops
+    // every command, as any other configuration error does.
+    crate::jobs::schedules(&config).map_err(|e| e.to_string())?;
     crate::telemetry::init(config.log_format);
     // One-off commands open and seal with the key the demo server uses, as it does. (`serve`
     // decides for itself; `seed` and `keys rotate` need ONWARD_DATA_KEY set.)
@@ -651,11 +654,11 @@ fn serve(mut config: Config, demo: bool) -> Result<ExitCode, String> {
         .build()
         .map_err(|e| e.to_string())?;
     let jobs = crate::jobs::JobContext::from_config(pool.clone(), &config)?;
-    let schedules: Vec<_> = config
-        .schedules
-        .iter()
-        .filter(|(job, _)| !config.jobs_disabled.contains(job))
-        .cloned()
+    let schedules: Vec<_> = crate::jobs::schedules(&config)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|s| !s.disabled)
+        .map(|s| (s.job, s.cron))
         .collect();
     rt.block_on(async move {
         let _scheduler = crate::jobs::start(jobs, schedules).await?;

@@ -43,10 +43,12 @@ pub struct Config {
     pub local_morning: chrono::NaiveTime,
     /// `ONWARD_INSTANCE`: this instance's name in job runs and delivery leases.
     pub instance: String,
-    /// Each job's cron schedule (with seconds, UTC), from `ONWARD_CRON_<JOB>`.
-    pub schedules: Vec<(crate::jobs::JobName, String)>,
-    /// `ONWARD_JOBS_DISABLED`: jobs this instance does not run (comma-separated names), or `all`.
-    pub jobs_disabled: Vec<crate::jobs::JobName>,
+    /// `ONWARD_CRON_<JOB>` as set (variable → cron expression, with seconds, UTC), unchecked:
+    /// the jobs module checks them against its list of jobs at start-up (`jobs::schedules`).
+    pub cron_overrides: std::collections::BTreeMap<String, String>,
+    /// `ONWARD_JOBS_DISABLED` as set: jobs this instance does not run (comma-separated names), or
+    /// `all`; checked by the jobs module at start-up.
+    pub jobs_disabled: Option<String>,
     /// `ONWARD_DATA_KEY` (and, during a rotation, `ONWARD_DATA_KEY_PREVIOUS`): the keys that
     /// encrypt sensitive text at rest. Without one, sensitive text cannot be written.
     pub data_keys: Option<crate::crypto::Keyring>,
@@ -76,10 +78,21 @@ impl Config {
                 reason: e.to_string(),
             })?;
         }
-        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        let mut config =
+            Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))?;
+        config.cron_overrides = std::env::vars_os()
+            .filter_map(|(name, _)| name.into_string().ok())
+            .filter(|name| name.starts_with(CRON_PREFIX))
+            .filter_map(|name| {
+                let value = std::env::var(&name).ok().filter(|v| !v.trim().is_empty())?;
+                Some((name, value))
+            })
+            .collect();
+        Ok(config)
     }
 
-    /// Build from any source of variables (tests pass a map).
+    /// Build from any source of variables (tests pass a map). A lookup cannot be listed, so
+    /// `cron_overrides` starts empty (tests that need one set the field).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let database_url = DatabaseUrl::parse(
             &get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
@@ -140,34 +153,13 @@ impl Config {
             },
         )?;
         let morning_raw = get("ONWARD_LOCAL_MORNING").unwrap_or_else(|| "08:00".into());
-        let local_morning = crate::jobs::parse_morning(&morning_raw).ok_or_else(|| {
+        let local_morning = parse_morning(&morning_raw).ok_or_else(|| {
             invalid(
                 "ONWARD_LOCAL_MORNING",
                 format!("'{morning_raw}' is not a time of day such as 08:00"),
             )
         })?;
-        let mut schedules = Vec::new();
-        for job in crate::jobs::ALL {
-            let cron = get(job.cron_variable()).unwrap_or_else(|| job.default_cron().into());
-            if !crate::jobs::valid_cron(&cron) {
-                return Err(invalid(
-                    job.cron_variable(),
-                    format!(
-                        "'{cron}' is not a cron expression with seconds, such as 0 */15 * * * *"
-                    ),
-                ));
-            }
-            schedules.push((job, cron));
-        }
-        let jobs_disabled = match get("ONWARD_JOBS_DISABLED").as_deref().map(str::trim) {
-            None | Some("") => Vec::new(),
-            Some("all") => crate::jobs::ALL.to_vec(),
-            Some(list) => list
-                .split(',')
-                .map(|n| n.trim().parse::<crate::jobs::JobName>())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|r| invalid("ONWARD_JOBS_DISABLED", r))?,
-        };
+        let jobs_disabled = get("ONWARD_JOBS_DISABLED");
         let instance = get("ONWARD_INSTANCE").unwrap_or_else(|| {
             format!(
                 "{}-{}",
@@ -208,7 +200,7 @@ impl Config {
                 .into(),
             local_morning,
             instance,
-            schedules,
+            cron_overrides: Default::default(),
             jobs_disabled,
             time_zone,
             database_url,
@@ -224,6 +216,14 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.public_url.scheme() == "https"
     }
+}
+
+/// The prefix of each job's schedule variable (`ONWARD_CRON_REMINDER_SWEEP`).
+pub const CRON_PREFIX: &str = "ONWARD_CRON_";
+
+/// The local morning as configured (`HH:MM`).
+pub fn parse_morning(raw: &str) -> Option<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(raw.trim(), "%H:%M").ok()
 }
 
 fn parse_number(
@@ -262,7 +262,6 @@ fn parse_proxies(raw: Option<&str>) -> Result<Vec<ipnet::IpNet>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jobs::JobName;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         Config::from_lookup(|k| {
@@ -288,30 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn jobs_can_be_switched_off_per_instance_and_schedules_are_checked() {
-        let c = config(&[("ONWARD_JOBS_DISABLED", "daily-digest, reminder-sweep")]).unwrap();
-        assert_eq!(
-            c.jobs_disabled,
-            vec![JobName::DailyDigest, JobName::ReminderSweep]
-        );
-        assert_eq!(
-            config(&[("ONWARD_JOBS_DISABLED", "all")])
-                .unwrap()
-                .jobs_disabled
-                .len(),
-            crate::jobs::ALL.len()
-        );
-        let e = config(&[("ONWARD_JOBS_DISABLED", "sweep")])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("ONWARD_JOBS_DISABLED") && e.contains("reminder-sweep"),
-            "{e}"
-        );
-        let e = config(&[("ONWARD_CRON_REMINDER_SWEEP", "every morning")])
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("ONWARD_CRON_REMINDER_SWEEP"), "{e}");
+    fn settings_are_checked_and_a_typo_is_named() {
         let e = config(&[("ONWARD_LOCAL_MORNING", "8am")])
             .unwrap_err()
             .to_string();

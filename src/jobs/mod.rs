@@ -17,11 +17,12 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::config::{Config, ConfigError};
 use crate::db::schema::job_runs;
 use crate::db::{DbConnection, DbError, DbPool};
 use crate::mail::Mailer;
@@ -119,7 +120,7 @@ pub struct JobContext {
 }
 
 impl JobContext {
-    pub fn from_config(pool: DbPool, config: &crate::config::Config) -> Result<Self, String> {
+    pub fn from_config(pool: DbPool, config: &Config) -> Result<Self, String> {
         Ok(Self {
             mailer: Mailer::new(
                 config.smtp_url.as_deref(),
@@ -546,15 +547,111 @@ pub fn valid_cron(expr: &str) -> bool {
     tokio_cron_scheduler::Job::new(expr, |_, _| {}).is_ok()
 }
 
-/// The local morning as configured (`HH:MM`).
-pub fn parse_morning(raw: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(raw.trim(), "%H:%M").ok()
+/// A job's schedule on this instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    pub job: JobName,
+    /// Cron with seconds, UTC: `ONWARD_CRON_<JOB>` or the job's default.
+    pub cron: String,
+    /// Switched off on this instance by `ONWARD_JOBS_DISABLED`.
+    pub disabled: bool,
+}
+
+/// Every job's schedule from the configuration's job settings, checked against the list of
+/// jobs (at start-up, by the command line): a cron expression the scheduler would refuse, or a
+/// name in `ONWARD_JOBS_DISABLED` that is no job, is named with its variable.
+pub fn schedules(config: &Config) -> Result<Vec<Schedule>, ConfigError> {
+    let invalid = |name: &'static str, reason: String| ConfigError::Invalid { name, reason };
+    let mut crons = Vec::new();
+    for job in ALL {
+        let cron = config
+            .cron_overrides
+            .get(job.cron_variable())
+            .cloned()
+            .unwrap_or_else(|| job.default_cron().into());
+        if !valid_cron(&cron) {
+            return Err(invalid(
+                job.cron_variable(),
+                format!("'{cron}' is not a cron expression with seconds, such as 0 */15 * * * *"),
+            ));
+        }
+        crons.push((job, cron));
+    }
+    let disabled = match config.jobs_disabled.as_deref().map(str::trim) {
+        None | Some("") => Vec::new(),
+        Some("all") => ALL.to_vec(),
+        Some(list) => list
+            .split(',')
+            .map(|n| n.trim().parse::<JobName>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|r| invalid("ONWARD_JOBS_DISABLED", r))?,
+    };
+    let out = crons
+        .into_iter()
+        .map(|(job, cron)| Schedule {
+            job,
+            cron,
+            disabled: disabled.contains(&job),
+        })
+        .collect();
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::RunOutcome;
+    use super::{schedules, JobName, RunOutcome, ALL};
+    use crate::config::Config;
     use serde_json::json;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        Config::from_lookup(|k| {
+            vars.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| v.to_string())
+        })
+        .unwrap()
+    }
+
+    fn disabled(config: &Config) -> Vec<JobName> {
+        let all = schedules(config).unwrap();
+        all.into_iter()
+            .filter(|s| s.disabled)
+            .map(|s| s.job)
+            .collect()
+    }
+
+    #[test]
+    fn jobs_can_be_switched_off_per_instance_and_schedules_are_checked() {
+        let c = config(&[("ONWARD_JOBS_DISABLED", "daily-digest, reminder-sweep")]);
+        assert_eq!(
+            disabled(&c),
+            vec![JobName::ReminderSweep, JobName::DailyDigest]
+        );
+        assert_eq!(
+            disabled(&config(&[("ONWARD_JOBS_DISABLED", "all")])).len(),
+            ALL.len()
+        );
+        assert!(disabled(&config(&[])).is_empty());
+        let e = schedules(&config(&[("ONWARD_JOBS_DISABLED", "sweep")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("ONWARD_JOBS_DISABLED") && e.contains("reminder-sweep"),
+            "{e}"
+        );
+        let mut c = config(&[]);
+        c.cron_overrides
+            .insert("ONWARD_CRON_REMINDER_SWEEP".into(), "every morning".into());
+        let e = schedules(&c).unwrap_err().to_string();
+        assert!(e.contains("ONWARD_CRON_REMINDER_SWEEP"), "{e}");
+        c.cron_overrides
+            .insert("ONWARD_CRON_REMINDER_SWEEP".into(), "0 */5 * * * *".into());
+        assert_eq!(schedules(&c).unwrap()[0].cron, "0 */5 * * * *");
+        let e = Config::from_lookup(|k| (k == "ONWARD_LOCAL_MORNING").then(|| "8am".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ONWARD_LOCAL_MORNING"), "{e}");
+    }
 
     #[test]
     fn a_run_with_failed_items_is_failed_or_partly_failed_never_succeeded() {

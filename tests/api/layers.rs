@@ -160,6 +160,15 @@ fn the_cycle_finder_finds_a_cycle() {
 }
 
 #[test]
+fn the_modules_of_src_import_each_other_in_one_direction_only() {
+    let graph = import_graph();
+    assert!(graph.contains_key("kernel") && graph.contains_key("web"));
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!("an import cycle: {}", cycle.join(" → "));
+    }
+}
+
+#[test]
 fn the_kernel_and_the_areas_never_import_the_web_layer() {
     // The command line is the composition root: it starts the server.
     let allowed = ["cli.rs", "main.rs", "lib.rs"];

@@ -102,10 +102,11 @@ async fn jobs_page(
             "items": items,
             "total": total,
             "failed": failed,
-            "schedules": state.config.schedules.iter().map(|(j, cron)| serde_json::json!({
-                "job": j.as_str(),
-                "cron": cron,
-                "disabled": state.config.jobs_disabled.contains(j),
+            // Checked at start-up.
+            "schedules": area::schedules(&state.config).unwrap_or_default().iter().map(|s| serde_json::json!({
+                "job": s.job.as_str(),
+                "cron": s.cron,
+                "disabled": s.disabled,
             })).collect::<Vec<_>>(),
             "prev": (page_no.page > 1).then(|| link(page_no.page - 1)),
             "next": (page_no.page * page_no.per_page < total).then(|| link(page_no.page + 1)),
