@@ -50,7 +50,7 @@ pub struct Agency {
 impl Agency {
     /// Whether Onward may email this agency at all (a sharing basis is checked per participant).
     pub fn may_receive(&self) -> bool {
-        self.active && self.vetting_status == "vetted"
+        self.active && self.vetting_status == participant_access::AGENCY_VETTED
     }
 }
 
@@ -511,6 +511,15 @@ pub fn update_basis(
             .select(SharingBasis::as_select())
             .first(conn)?)
     })
+}
+
+/// Every agency's name, by id.
+pub fn names(conn: &mut DbConnection) -> Result<std::collections::HashMap<i64, String>, DbError> {
+    Ok(agencies::table
+        .select((agencies::id, agencies::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// The agency's users, by name: (display name, email).

@@ -144,6 +144,22 @@ fn to_view(r: AlertRow) -> AlertView {
     }
 }
 
+/// [`open_for`], read through the API: each alert names a case reference, so its reading is on
+/// that person's trail.
+pub fn read_open(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    who: &crate::audit::Who,
+    participant: Option<i64>,
+) -> Result<Vec<AlertView>, DbError> {
+    let list = open_for(conn, actor, participant)?;
+    let mut people: Vec<i64> = list.iter().map(|a| a.participant_id).collect();
+    people.sort_unstable();
+    people.dedup();
+    crate::audit::record_reads(conn, who, "alert.list", "alert", "list", &people)?;
+    Ok(list)
+}
+
 /// Open alerts about participants and cohorts `actor` may see (optionally one participant's).
 pub fn open_for(
     conn: &mut DbConnection,

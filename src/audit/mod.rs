@@ -321,6 +321,29 @@ pub struct Filter {
     pub until: Option<NaiveDateTime>,
 }
 
+/// [`search`], narrowed to the participant with `case_reference` when one is given: none when
+/// it names nobody.
+pub fn search_about(
+    conn: &mut DbConnection,
+    mut filter: Filter,
+    case_reference: Option<&str>,
+    page: crate::kernel::paging::Page,
+) -> Result<(Vec<AuditEvent>, i64), DbError> {
+    if let Some(reference) = case_reference {
+        use crate::db::schema::participants;
+        let id: Option<i64> = participants::table
+            .filter(participants::case_reference.eq(reference))
+            .select(participants::id)
+            .first(conn)
+            .optional()?;
+        match id {
+            Some(id) => filter.participant_id = Some(id),
+            None => return Ok((Vec::new(), 0)),
+        }
+    }
+    search(conn, &filter, page)
+}
+
 /// One page of events, newest first, and the total that match.
 pub fn search(
     conn: &mut DbConnection,

@@ -57,3 +57,14 @@ pub fn end(conn: &mut DbConnection, cookie_value: &str) -> Result<(), DbError> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Log `email` out: end the session of `cookie_value` and record the logout.
+pub fn log_out(
+    conn: &mut DbConnection,
+    who: &crate::audit::Who,
+    cookie_value: &str,
+    email: &str,
+) -> Result<(), DbError> {
+    end(conn, cookie_value)?;
+    crate::audit::record(conn, who, crate::auth::login::event("logout", email))
+}

@@ -66,6 +66,75 @@ fn invalid(field: &str, key: &str) -> PlanError {
     PlanError::Invalid(e)
 }
 
+/// Everything the plan page shows about a participant's plan, for someone who may see them.
+pub struct PlanPage {
+    pub case_reference: String,
+    /// Whether the reader may change the plan (the site's coordinators).
+    pub can_edit: bool,
+    /// The plan, if there is one (its read is audited).
+    pub plan: Option<PlanView>,
+    /// The active agencies a milestone may be given to (for those who edit).
+    pub agencies: Vec<Agency>,
+    /// The person's sharing bases, each with its agency's name.
+    pub bases: Vec<(agencies::SharingBasis, Option<String>)>,
+    /// The plan templates (for those who edit).
+    pub templates: Vec<TemplateView>,
+}
+
+/// Read the plan page of `participant_id`: not found for someone who may not see them.
+pub fn plan_page(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    who: &Who,
+    participant_id: i64,
+) -> Result<PlanPage, PlanError> {
+    let (site, case_reference): (i64, String) = participant_scope::visible_to(actor)
+        .filter(participants::id.eq(participant_id))
+        .select((participants::site_id, participants::case_reference))
+        .first(conn)
+        .optional()?
+        .ok_or(PlanError::NotFound)?;
+    let can_edit = participant_scope::may_edit(actor, site);
+    let plan = match find_plan(conn, participant_id)? {
+        Some(_) => Some(read(conn, actor, who, participant_id)?),
+        None => None,
+    };
+    let agencies: Vec<Agency> = if can_edit {
+        agencies::list(conn, actor, "")
+            .map_err(|_| PlanError::Forbidden)?
+            .into_iter()
+            .filter(|a| a.active)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let bases = agencies::bases_of(conn, actor, who, participant_id).map_err(|e| match e {
+        agencies::AgencyError::Db(e) => PlanError::Db(e),
+        _ => PlanError::NotFound,
+    })?;
+    let names = agencies::names(conn)?;
+    let bases = bases
+        .into_iter()
+        .map(|b| {
+            let name = names.get(&b.agency_id).cloned();
+            (b, name)
+        })
+        .collect();
+    let templates = if can_edit {
+        templates(conn)?
+    } else {
+        Vec::new()
+    };
+    Ok(PlanPage {
+        case_reference,
+        can_edit,
+        plan,
+        agencies,
+        bases,
+        templates,
+    })
+}
+
 /// A plan with everything shown on its page.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlanView {

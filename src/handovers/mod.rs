@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use crate::audit::{self, Event, Who};
 use crate::crypto::Keyring;
-use crate::db::schema::{handovers, participant_mentors, participants, sites, users};
+use crate::db::schema::{exit_plans, handovers, participant_mentors, participants, sites, users};
 use crate::db::{self, now, DbConnection, DbError};
 use crate::kernel::paging::Page;
 use crate::kernel::{Actor, Role};
@@ -752,4 +752,92 @@ pub fn record_meeting(
         )?;
         Ok(())
     })
+}
+
+/// A release coming up for a probation officer's case.
+#[derive(Debug, Serialize)]
+pub struct Upcoming {
+    pub participant_id: i64,
+    pub case_reference: String,
+    pub release_date: NaiveDate,
+    pub weeks: i64,
+}
+
+/// The cases of probation officer `actor` still in custody and released in the next 12 weeks,
+/// each by its own site's calendar, soonest first.
+fn upcoming_releases(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Upcoming>, DbError> {
+    let me = actor.id.0;
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(i64, String, Option<NaiveDate>, Option<NaiveDate>, String)> =
+        participants::table
+            .inner_join(sites::table)
+            .left_join(
+                exit_plans::table.on(exit_plans::participant_id
+                    .eq(participants::id)
+                    .and(exit_plans::status.eq("active"))),
+            )
+            .filter(participants::probation_officer_id.eq(me))
+            .filter(participants::status.eq("in_custody"))
+            .filter(crate::participants::access::open_to(me))
+            .select((
+                participants::id,
+                participants::case_reference,
+                exit_plans::target_release_date.nullable(),
+                participants::earliest_release_date,
+                sites::time_zone,
+            ))
+            .load(conn)?;
+    let mut list: Vec<Upcoming> = rows
+        .into_iter()
+        .filter_map(|(id, case_reference, plan, earliest, zone)| {
+            let release = release_date_of(plan, earliest)?;
+            // Each case by its own site's calendar.
+            let today = now
+                .with_timezone(&zone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::Tz::UTC))
+                .date_naive();
+            let until = today + Duration::weeks(12);
+            (release >= today && release <= until).then(|| Upcoming {
+                participant_id: id,
+                case_reference,
+                release_date: release,
+                weeks: (release - today).num_days() / 7,
+            })
+        })
+        .collect();
+    list.sort_by_key(|u| u.release_date);
+    Ok(list)
+}
+
+/// The probation officer's home: handovers awaiting acknowledgement and their cases released in
+/// the next 12 weeks (each one shown is on that person's trail).
+pub fn officer_home(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    who: &Who,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Vec<HandoverLine>, Vec<Upcoming>), HandoverError> {
+    let filter = HandoverFilter {
+        q: String::new(),
+        status: Some("awaiting".into()),
+    };
+    let page = Page {
+        page: 1,
+        per_page: crate::kernel::paging::MAX_PER_PAGE,
+    };
+    let (awaiting, _) = list(conn, actor, who, &filter, page)?;
+    let releases = upcoming_releases(conn, actor, now)?;
+    let people: Vec<i64> = releases.iter().map(|r| r.participant_id).collect();
+    audit::record_reads(
+        conn,
+        who,
+        "participant.release_list",
+        "participant",
+        "home",
+        &people,
+    )?;
+    Ok((awaiting, releases))
 }

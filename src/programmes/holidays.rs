@@ -33,12 +33,15 @@ pub fn list(conn: &mut DbConnection, site_id: i64) -> Result<Vec<Holiday>, Progr
     if store::site(conn, site_id)?.is_none() {
         return Err(ProgrammeError::NotFound);
     }
+    Ok(list_for(conn, site_id)?)
+}
+
+fn list_for(conn: &mut DbConnection, site_id: i64) -> Result<Vec<Holiday>, DbError> {
     Ok(site_holidays::table
         .filter(site_holidays::site_id.eq(site_id))
         .order(site_holidays::holiday.asc())
         .select(Holiday::as_select())
-        .load(conn)
-        .map_err(DbError::from)?)
+        .load(conn)?)
 }
 
 /// Add or rename holidays at a site (admins only). Every line is checked before any is saved.
@@ -130,6 +133,34 @@ pub fn parse_csv(text: &str) -> Result<Vec<HolidayInput>, FieldErrors> {
         out.push(HolidayInput {
             date: Some(date),
             name: record.get(1).map(str::to_string),
+        });
+    }
+    Ok(out)
+}
+
+/// A site with its holidays, for the holidays page.
+#[derive(Debug, Serialize)]
+pub struct SiteHolidays {
+    pub id: i64,
+    pub name: String,
+    pub time_zone: String,
+    pub holidays: Vec<Holiday>,
+}
+
+/// Every site, by name, with its holidays.
+pub fn by_site(conn: &mut DbConnection) -> Result<Vec<SiteHolidays>, DbError> {
+    use crate::db::schema::sites;
+    let list: Vec<(i64, String, String)> = sites::table
+        .order(sites::name.asc())
+        .select((sites::id, sites::name, sites::time_zone))
+        .load(conn)?;
+    let mut out = Vec::new();
+    for (id, name, time_zone) in list {
+        out.push(SiteHolidays {
+            holidays: list_for(conn, id)?,
+            id,
+            name,
+            time_zone,
         });
     }
     Ok(out)

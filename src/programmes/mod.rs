@@ -777,3 +777,45 @@ pub fn cancel(
         Ok(store::session_view(conn, store::zone_of(&site), row)?)
     })
 }
+
+/// The people `actor` may refer to cohort `cohort_id` at `site_id`: open to them, at the site,
+/// not yet enrolled, by name (at most 500). Each one shown is on that person's trail.
+pub fn referral_candidates(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    who: &Who,
+    cohort_id: i64,
+    site_id: i64,
+) -> Result<Vec<(i64, String, String, String)>, DbError> {
+    use crate::db::schema::{enrolments, participants};
+    let enrolled: Vec<i64> = enrolments::table
+        .filter(enrolments::cohort_id.eq(cohort_id))
+        .select(enrolments::participant_id)
+        .load(conn)?;
+    let candidates: Vec<(i64, String, String, String)> =
+        crate::participants::access::visible_to(actor)
+            .filter(participants::site_id.eq(site_id))
+            .filter(participants::id.ne_all(enrolled))
+            .order((
+                participants::family_name.asc(),
+                participants::given_name.asc(),
+            ))
+            .limit(500)
+            .select((
+                participants::id,
+                participants::case_reference,
+                participants::family_name,
+                participants::given_name,
+            ))
+            .load(conn)?;
+    let shown: Vec<i64> = candidates.iter().map(|c| c.0).collect();
+    audit::record_reads(
+        conn,
+        who,
+        "participant.list",
+        "cohort",
+        &cohort_id.to_string(),
+        &shown,
+    )?;
+    Ok(candidates)
+}

@@ -255,3 +255,25 @@ pub fn cohorts_page(
     }
     Ok((items, total))
 }
+
+/// The staff who may facilitate a cohort or a session (active mentors and coordinators), by name.
+pub fn facilitator_choices(conn: &mut DbConnection) -> Result<Vec<(i64, String)>, DbError> {
+    use crate::db::schema::users;
+    Ok(users::table
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any(["mentor", "coordinator"]))
+        .order(users::display_name.asc())
+        .select((users::id, users::display_name))
+        .load(conn)?)
+}
+
+/// The sites a cohort may be created at by `actor` (a coordinator: their own), by name.
+pub fn site_choices(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<(i64, String)>, DbError> {
+    let mut q = sites::table.into_boxed();
+    if actor.role == crate::kernel::Role::Coordinator {
+        q = q.filter(sites::id.eq(actor.site_id.map_or(-1, |s| s.0)));
+    }
+    Ok(q.order(sites::name.asc())
+        .select((sites::id, sites::name))
+        .load(conn)?)
+}

@@ -197,3 +197,31 @@ fn the_kernel_imports_nothing_above_it() {
         "the kernel imports {above:?}; it may use only the message catalogue"
     );
 }
+
+/// The files of `src/web/` whose code (unit tests aside) contains `needle`.
+fn web_files_containing(needle: &str) -> Vec<String> {
+    sources(&src().join("web"))
+        .into_iter()
+        .filter(|(_, text)| without_unit_tests(text).contains(needle))
+        .map(|(path, _)| path.display().to_string())
+        .collect()
+}
+
+#[test]
+fn handlers_run_no_queries_of_their_own() {
+    let offenders = web_files_containing("db::schema");
+    assert!(
+        offenders.is_empty(),
+        "handlers call their area's use cases; these query tables themselves: {offenders:?}"
+    );
+}
+
+#[test]
+fn handlers_write_no_audit_rows_of_their_own() {
+    let offenders = web_files_containing("audit::record");
+    assert!(
+        offenders.is_empty(),
+        "the audit row of a read or a change is written by the area's use case; these write \
+         their own: {offenders:?}"
+    );
+}

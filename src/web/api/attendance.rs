@@ -6,7 +6,6 @@ use serde::Deserialize;
 use crate::attendance::alerts::{self, AlertView};
 use crate::attendance::{self as area, Register, RegisterInput};
 use crate::audit::Who;
-use crate::db::DbError;
 use crate::kernel::RequestMeta;
 use crate::kernel::{FieldErrors, Problem};
 use crate::web::errors::ApiError;
@@ -88,15 +87,7 @@ async fn list_alerts(
         })?),
     };
     let list = state
-        .db(move |conn| -> Result<_, DbError> {
-            let list = alerts::open_for(conn, &actor, participant)?;
-            // Each alert names a case reference: its reading is on that person's trail.
-            let mut people: Vec<i64> = list.iter().map(|a| a.participant_id).collect();
-            people.sort_unstable();
-            people.dedup();
-            crate::audit::record_reads(conn, &who, "alert.list", "alert", "list", &people)?;
-            Ok(list)
-        })
+        .db(move |conn| alerts::read_open(conn, &actor, &who, participant))
         .await?;
     Ok(HttpResponse::Ok().json(list))
 }

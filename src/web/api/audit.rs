@@ -7,7 +7,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::audit::{self, AuditEvent, Filter};
-use crate::db::schema::participants;
 use crate::db::DbConnection;
 use crate::db::DbError;
 use crate::kernel::paging::{Page, Paged};
@@ -60,20 +59,9 @@ struct Search {
 
 impl Search {
     /// One page of matching events; none when the case reference names nobody.
-    fn run(mut self, conn: &mut DbConnection) -> Result<(Vec<AuditEvent>, i64), DbError> {
-        use diesel::prelude::*;
-        if let Some(reference) = &self.case_reference {
-            let id: Option<i64> = participants::table
-                .filter(participants::case_reference.eq(reference.as_str()))
-                .select(participants::id)
-                .first(conn)
-                .optional()?;
-            match id {
-                Some(id) => self.filter.participant_id = Some(id),
-                None => return Ok((Vec::new(), 0)),
-            }
-        }
-        audit::search(conn, &self.filter, self.page)
+    fn run(self, conn: &mut DbConnection) -> Result<(Vec<AuditEvent>, i64), DbError> {
+        let reference = self.case_reference.as_ref().map(CaseReference::as_str);
+        audit::search_about(conn, self.filter, reference, self.page)
     }
 }
 

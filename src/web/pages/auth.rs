@@ -6,7 +6,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::audit::{self, Who};
+use crate::audit::Who;
 use crate::auth::login::{self as attempts, LoginOutcome};
 use crate::auth::sessions;
 use crate::auth::throttle::{Gate, Throttled};
@@ -272,10 +272,7 @@ async fn logout(
     let who = Who::actor(&actor.0, &meta);
     let email = actor.0.email.clone();
     state
-        .db(move |conn| -> Result<(), DbError> {
-            sessions::end(conn, &value)?;
-            audit::record(conn, &who, attempts::event("logout", &email))
-        })
+        .db(move |conn| sessions::log_out(conn, &who, &value, &email))
         .await?;
     let mut resp = redirect("/login");
     let mut gone = cookie(&state, sessions::COOKIE, String::new());

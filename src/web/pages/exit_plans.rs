@@ -4,20 +4,17 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::agencies::{self, Agency, SharingBasisInput};
+use crate::agencies::{self, SharingBasisInput};
 use crate::audit::Who;
-use crate::db::schema::participants;
 use crate::exit_plans::model::*;
 use crate::exit_plans::{self as area, MilestoneAccess, MilestoneFilter, PlanError, PlanView};
 use crate::i18n::DEFAULT_LANG;
 use crate::kernel::paging::Page;
 use crate::kernel::{Actor, RequestMeta};
 use crate::kernel::{FieldError, FieldErrors, Problem};
-use crate::participants::access as participant_access;
 use crate::reminders::PlannedReminder;
 use crate::web::errors::PageError;
 use crate::web::extract::PageActor;
@@ -92,43 +89,14 @@ fn plan_page_data(
     who: &Who,
     participant_id: i64,
 ) -> Result<Value, PlanError> {
-    let (site, case_reference): (i64, String) = participant_access::visible_to(actor)
-        .filter(participants::id.eq(participant_id))
-        .select((participants::site_id, participants::case_reference))
-        .first(conn)
-        .optional()?
-        .ok_or(PlanError::NotFound)?;
-    let can_edit = participant_access::may_edit(actor, site);
-    let plan = match area::find_plan(conn, participant_id)? {
-        Some(_) => Some(area::read(conn, actor, who, participant_id)?),
-        None => None,
-    };
-    let agencies: Vec<Agency> = if can_edit {
-        agencies::list(conn, actor, "")
-            .map_err(|_| PlanError::Forbidden)?
-            .into_iter()
-            .filter(|a| a.active)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let bases = agencies::bases_of(conn, actor, who, participant_id).map_err(|e| match e {
-        agencies::AgencyError::Db(e) => PlanError::Db(e),
-        _ => PlanError::NotFound,
-    })?;
-    let names: std::collections::HashMap<i64, String> = crate::db::schema::agencies::table
-        .select((
-            crate::db::schema::agencies::id,
-            crate::db::schema::agencies::name,
-        ))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
-    let templates = if can_edit {
-        area::templates(conn)?
-    } else {
-        Vec::new()
-    };
+    let area::PlanPage {
+        case_reference,
+        can_edit,
+        plan,
+        agencies,
+        bases,
+        templates,
+    } = area::plan_page(conn, actor, who, participant_id)?;
     Ok(json!({
         "participant_id": participant_id,
         "case_reference": case_reference,
@@ -156,9 +124,9 @@ fn plan_page_data(
         "milestone_form": { "status": "planned" },
         "basis_form": {},
         "agencies": agencies,
-        "bases": bases.iter().map(|b| json!({
+        "bases": bases.iter().map(|(b, name)| json!({
             "b": b,
-            "agency_name": names.get(&b.agency_id),
+            "agency_name": name,
         })).collect::<Vec<_>>(),
         "templates": templates,
         "release_types": RELEASE_TYPES.iter().map(|k| json!({"value": k, "key": format!("release-type-{k}")})).collect::<Vec<_>>(),

@@ -5,14 +5,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{Duration, NaiveDate};
-use diesel::prelude::*;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::audit::Who;
-use crate::db::schema::{exit_plans, participants, sites};
-use crate::db::{DbConnection, DbError};
 use crate::handovers::{self as area, HandoverError, HandoverFilter, HandoverLine, MeetingInput};
 use crate::i18n::{user_lang, DEFAULT_LANG};
 use crate::kernel::paging::{Page, Paged};
@@ -420,62 +417,6 @@ async fn send_now(
     Ok(redirect(&format!("/handovers/{id}")))
 }
 
-/// A release coming up for a probation officer's case.
-#[derive(Debug, Serialize)]
-struct Upcoming {
-    participant_id: i64,
-    case_reference: String,
-    release_date: NaiveDate,
-    weeks: i64,
-}
-
-fn upcoming_releases(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<Upcoming>, DbError> {
-    let me = actor.id.0;
-    #[allow(clippy::type_complexity)]
-    let rows: Vec<(i64, String, Option<NaiveDate>, Option<NaiveDate>, String)> =
-        participants::table
-            .inner_join(sites::table)
-            .left_join(
-                exit_plans::table.on(exit_plans::participant_id
-                    .eq(participants::id)
-                    .and(exit_plans::status.eq("active"))),
-            )
-            .filter(participants::probation_officer_id.eq(me))
-            .filter(participants::status.eq("in_custody"))
-            .filter(crate::participants::access::open_to(me))
-            .select((
-                participants::id,
-                participants::case_reference,
-                exit_plans::target_release_date.nullable(),
-                participants::earliest_release_date,
-                sites::time_zone,
-            ))
-            .load(conn)?;
-    let mut list: Vec<Upcoming> = rows
-        .into_iter()
-        .filter_map(|(id, case_reference, plan, earliest, zone)| {
-            let release = area::release_date_of(plan, earliest)?;
-            // Each case by its own site's calendar.
-            let today = now
-                .with_timezone(&zone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::Tz::UTC))
-                .date_naive();
-            let until = today + Duration::weeks(12);
-            (release >= today && release <= until).then(|| Upcoming {
-                participant_id: id,
-                case_reference,
-                release_date: release,
-                weeks: (release - today).num_days() / 7,
-            })
-        })
-        .collect();
-    list.sort_by_key(|u| u.release_date);
-    Ok(list)
-}
-
 /// The probation officer's home page: handovers awaiting acknowledgement (overdue first, as
 /// the list orders by release) and their cases released in the next 12 weeks.
 pub async fn officer_home(
@@ -486,28 +427,7 @@ pub async fn officer_home(
     let (a, who) = (actor.clone(), Who::actor(actor, meta));
     let now = chrono::Utc::now();
     let (awaiting, releases) = state
-        .db(move |conn| -> Result<_, HandoverError> {
-            let filter = HandoverFilter {
-                q: String::new(),
-                status: Some("awaiting".into()),
-            };
-            let page = Page {
-                page: 1,
-                per_page: crate::kernel::paging::MAX_PER_PAGE,
-            };
-            let (awaiting, _) = area::list(conn, &a, &who, &filter, page)?;
-            let releases = upcoming_releases(conn, &a, now)?;
-            let people: Vec<i64> = releases.iter().map(|r| r.participant_id).collect();
-            crate::audit::record_reads(
-                conn,
-                &who,
-                "participant.release_list",
-                "participant",
-                "home",
-                &people,
-            )?;
-            Ok((awaiting, releases))
-        })
+        .db(move |conn| area::officer_home(conn, &a, &who, now))
         .await?;
     let greeting = crate::i18n::t_args(
         &user_lang(&actor.language),

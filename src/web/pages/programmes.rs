@@ -5,20 +5,17 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::attendance::{self, alerts, RegisterEntry, RegisterInput, MARKS, NOT_HELD_REASONS};
 use crate::audit::Who;
-use crate::db::schema::{enrolments as enrolments_t, participants, sites, users};
 use crate::db::{DbConnection, DbError};
 use crate::enrolments::{self, EnrolmentError, ReferralInput, TransitionInput};
 use crate::i18n::DEFAULT_LANG;
 use crate::kernel::paging::{Page, Paged};
 use crate::kernel::{Actor, RequestMeta, Role};
 use crate::kernel::{FieldError, Problem};
-use crate::participants::access as participant_access;
 use crate::programmes::model::*;
 use crate::programmes::{self as area, access, store, ProgrammeError};
 use crate::web::errors::PageError;
@@ -284,15 +281,6 @@ impl CohortForm {
     }
 }
 
-fn staff_options(conn: &mut DbConnection) -> Result<Vec<(i64, String)>, DbError> {
-    Ok(users::table
-        .filter(users::active.eq(true))
-        .filter(users::role.eq_any(["mentor", "coordinator"]))
-        .order(users::display_name.asc())
-        .select((users::id, users::display_name))
-        .load(conn)?)
-}
-
 async fn render_cohort_form(
     state: &web::Data<AppState>,
     actor: &Actor,
@@ -305,15 +293,8 @@ async fn render_cohort_form(
     let (programmes, site_list, staff) = state
         .db(move |conn| -> Result<_, DbError> {
             let programmes = area::list_programmes(conn)?;
-            let mut q = sites::table.into_boxed();
-            if a.role == Role::Coordinator {
-                q = q.filter(sites::id.eq(a.site_id.map_or(-1, |s| s.0)));
-            }
-            let sites: Vec<(i64, String)> = q
-                .order(sites::name.asc())
-                .select((sites::id, sites::name))
-                .load(conn)?;
-            Ok((programmes, sites, staff_options(conn)?))
+            let sites = store::site_choices(conn, &a)?;
+            Ok((programmes, sites, store::facilitator_choices(conn)?))
         })
         .await?;
     let chosen =
@@ -423,41 +404,11 @@ fn cohort_page_data(
         .into_iter()
         .filter(|a| a.cohort_id == id)
         .collect();
-    let enrolled: Vec<i64> = enrolments_t::table
-        .filter(enrolments_t::cohort_id.eq(id))
-        .select(enrolments_t::participant_id)
-        .load(conn)
-        .map_err(DbError::from)?;
-    let candidates: Vec<(i64, String, String, String)> = if manage {
-        participant_access::visible_to(actor)
-            .filter(participants::site_id.eq(view.site.id))
-            .filter(participants::id.ne_all(enrolled))
-            .order((
-                participants::family_name.asc(),
-                participants::given_name.asc(),
-            ))
-            .limit(500)
-            .select((
-                participants::id,
-                participants::case_reference,
-                participants::family_name,
-                participants::given_name,
-            ))
-            .load(conn)
-            .map_err(DbError::from)?
+    let candidates = if manage {
+        area::referral_candidates(conn, actor, who, id, view.site.id)?
     } else {
         Vec::new()
     };
-    // The referral picker names up to 500 people: each showing is on that person's trail.
-    let shown: Vec<i64> = candidates.iter().map(|c| c.0).collect();
-    crate::audit::record_reads(
-        conn,
-        who,
-        "participant.list",
-        "cohort",
-        &id.to_string(),
-        &shown,
-    )?;
     let percent = |p: Option<f64>| p.map(|p| format!("{p:.0}%"));
     Ok(json!({
         "c": view,
@@ -972,7 +923,7 @@ async fn render_cohort_edit(
     errors: &[FieldError],
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let staff = state.db(staff_options).await?;
+    let staff = state.db(store::facilitator_choices).await?;
     let html = render_page(
         "cohorts/edit",
         &lang(),
@@ -1271,12 +1222,10 @@ async fn render_holidays(
 ) -> Result<HttpResponse, PageError> {
     let all = state
         .db(|conn| -> Result<_, ProgrammeError> {
-            let list: Vec<(i64, String, String)> = sites::table.order(sites::name.asc()).select((sites::id, sites::name, sites::time_zone)).load(conn).map_err(DbError::from)?;
-            let mut out = Vec::new();
-            for (id, name, zone) in list {
-                out.push(json!({ "id": id, "name": name, "zone": zone, "holidays": area::holidays::list(conn, id)? }));
-            }
-            Ok(out)
+            Ok(area::holidays::by_site(conn)?
+                .into_iter()
+                .map(|s| json!({ "id": s.id, "name": s.name, "zone": s.time_zone, "holidays": s.holidays }))
+                .collect::<Vec<_>>())
         })
         .await?;
     let html = render_page(
