@@ -11,7 +11,8 @@
 //!    and discard mail: one that delays its ACKs like any server (what a deployment sees) and one
 //!    that acknowledges at once (what Onward's own work per email costs),
 //! 4. the peak resident memory of the process (VmHWM),
-//! 5. the sweep's reads replicated one by one, rendering and writing, to show where time goes,
+//! 5. the sweep's own steps (`reminders::sweep::{window, load_items, load_lookup, decided_keys,
+//!    decide}`) timed one by one, rendering and writing, to show where time goes,
 //!
 //! and prints the results as markdown tables. `bench/reminders.sh` runs it on both databases.
 //!
@@ -24,7 +25,6 @@
 //! temporary folder); for PostgreSQL the URL names the server and a database to connect to for
 //! creating and dropping the benchmark database (e.g. `postgres://postgres@127.0.0.1/postgres`).
 
-use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -38,12 +38,8 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::PgConnection;
 
-use onward::db::schema::{
-    agencies, email_opt_outs, exit_plans, milestones, notifications, participant_access,
-    participant_mentors, participants, sharing_bases, users,
-};
+use onward::db::schema::notifications;
 use onward::db::{DatabaseUrl, DbConnection};
-use onward::exit_plans::model::OPEN_STATUSES;
 use onward::mail::{EmailContext, Mailer, Outgoing};
 use onward::reminders::sweep::{self, SweepSettings};
 use onward::seed::{Backend, Population, Progress};
@@ -268,7 +264,7 @@ fn run(
 
     report.put("database_size_mb", database_size_mb(backend, conn, folder)?);
 
-    // Where the time goes: the sweep's reads replicated one by one, rendering, writing.
+    // Where the time goes: the sweep's own steps one by one, rendering, writing.
     breakdown(conn, &settings, args.now, report)?;
     report.put("peak_rss_mb", peak_rss_mb());
     Ok(())
@@ -385,190 +381,33 @@ fn breakdown(
     now: DateTime<Utc>,
     report: &mut Report,
 ) -> BenchResult<()> {
-    // The window of dates the sweep reads, as the sweep computes it.
-    let rules = onward::reminders::active(conn).map_err(err)?;
-    let zones: Vec<chrono_tz::Tz> = onward::seed::SITES
-        .iter()
-        .filter_map(|s| s.3.parse().ok())
-        .collect();
-    let days: Vec<(NaiveDate, NaiveDate)> = zones
-        .iter()
-        .map(|tz| {
-            (
-                sweep::reminder_day(now, *tz, settings.morning),
-                now.with_timezone(tz).date_naive(),
-            )
-        })
-        .collect();
-    let max_before = rules
-        .iter()
-        .flat_map(|r| r.days_before.iter().copied())
-        .max()
-        .unwrap_or(0);
-    let max_after = rules
-        .iter()
-        .flat_map(|r| r.days_after.iter().copied())
-        .max()
-        .unwrap_or(0);
-    let lo = days.iter().map(|d| d.0.min(d.1)).min().unwrap_or_default()
-        - Days::days(i64::from(max_after) + 1);
-    let hi = days.iter().map(|d| d.0.max(d.1)).max().unwrap_or_default()
-        + Days::days(i64::from(max_before) + 1);
-
+    // The sweep's own steps, timed one by one at the same instant as the sweeps above.
     let t = Instant::now();
-    type ItemRow = (
-        i64,
-        i64,
-        i64,
-        String,
-        String,
-        NaiveDate,
-        Option<i64>,
-        i64,
-        String,
-        String,
-        String,
-        Option<i64>,
-        bool,
-    );
-    let items: Vec<ItemRow> = milestones::table
-        .inner_join(exit_plans::table)
-        .inner_join(participants::table)
-        .filter(milestones::due_on.between(lo, hi))
-        .filter(milestones::status.eq_any(OPEN_STATUSES))
-        .filter(exit_plans::status.eq("active"))
-        .filter(participants::status.eq_any(["in_custody", "released"]))
-        .select((
-            milestones::id,
-            milestones::plan_id,
-            milestones::participant_id,
-            milestones::kind,
-            milestones::title,
-            milestones::due_on,
-            milestones::responsible_agency_id,
-            participants::site_id,
-            participants::case_reference,
-            participants::given_name,
-            participants::family_name,
-            participants::probation_officer_id,
-            participants::restricted,
-        ))
-        .load(conn)
-        .map_err(err)?;
-    report.put("part_milestone_items_s", secs(t.elapsed()));
-    report.put("part_milestone_items_rows", items.len());
-
-    let t = Instant::now();
-    type ReleaseRow = (
-        i64,
-        i64,
-        NaiveDate,
-        i64,
-        String,
-        String,
-        String,
-        Option<i64>,
-        bool,
-    );
-    let releases: Vec<ReleaseRow> = exit_plans::table
-        .inner_join(participants::table)
-        .filter(exit_plans::target_release_date.between(lo, hi))
-        .filter(exit_plans::status.eq("active"))
-        .filter(participants::status.eq("in_custody"))
-        .select((
-            exit_plans::id,
-            exit_plans::participant_id,
-            exit_plans::target_release_date,
-            participants::site_id,
-            participants::case_reference,
-            participants::given_name,
-            participants::family_name,
-            participants::probation_officer_id,
-            participants::restricted,
-        ))
-        .load(conn)
-        .map_err(err)?;
-    report.put("part_release_items_s", secs(t.elapsed()));
-    report.put("part_release_items_rows", releases.len());
-
-    let t = Instant::now();
-    let staff: Vec<(i64, String, String, String, Option<i64>, String)> = users::table
-        .filter(users::active.eq(true))
-        .select((
-            users::id,
-            users::email,
-            users::display_name,
-            users::role,
-            users::site_id,
-            users::language,
-        ))
-        .load(conn)
-        .map_err(err)?;
-    let mut mentors: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (p, u) in participant_mentors::table
-        .select((
-            participant_mentors::participant_id,
-            participant_mentors::user_id,
-        ))
-        .load::<(i64, i64)>(conn)
+    let window = sweep::window(conn, settings, now)
         .map_err(err)?
-    {
-        mentors.entry(p).or_default().push(u);
-    }
-    let agency_rows: Vec<(i64, String, String)> = agencies::table
-        .select((agencies::id, agencies::name, agencies::mailbox))
-        .load(conn)
-        .map_err(err)?;
-    let opted: Vec<(i64, String)> = email_opt_outs::table
-        .select((email_opt_outs::user_id, email_opt_outs::kind))
-        .load(conn)
-        .map_err(err)?;
-    let mut named: HashMap<i64, HashSet<i64>> = HashMap::new();
-    for (p, u) in participant_access::table
-        .select((
-            participant_access::participant_id,
-            participant_access::user_id,
-        ))
-        .load::<(i64, i64)>(conn)
-        .map_err(err)?
-    {
-        named.entry(p).or_default().insert(u);
-    }
-    report.put("part_users_mentors_agencies_s", secs(t.elapsed()));
-    report.put(
-        "part_users_mentors_agencies_rows",
-        staff.len() + mentors.len() + agency_rows.len() + opted.len() + named.len(),
-    );
+        .ok_or("no reminder rule or no site")?;
+    report.put("part_window_s", secs(t.elapsed()));
+    report.put("part_window_rows", (window.hi - window.lo).num_days() + 1);
 
     let t = Instant::now();
-    // Validity spans (from, until) of each (participant, agency) pair, as the sweep keeps them.
-    type Spans = Vec<(NaiveDate, Option<NaiveDate>)>;
-    let mut bases: HashMap<(i64, i64), Spans> = HashMap::new();
-    for (p, a, from, until) in sharing_bases::table
-        .select((
-            sharing_bases::participant_id,
-            sharing_bases::agency_id,
-            sharing_bases::valid_from,
-            sharing_bases::valid_until,
-        ))
-        .load::<(i64, i64, NaiveDate, Option<NaiveDate>)>(conn)
-        .map_err(err)?
-    {
-        bases.entry((p, a)).or_default().push((from, until));
-    }
-    report.put("part_sharing_bases_s", secs(t.elapsed()));
-    report.put("part_sharing_bases_rows", bases.len());
+    let items = sweep::load_items(conn, window.lo, window.hi).map_err(err)?;
+    report.put("part_items_s", secs(t.elapsed()));
+    report.put("part_items_rows", items.len());
 
     let t = Instant::now();
-    let decided: HashSet<String> = notifications::table
-        .filter(notifications::item_date.between(lo, hi))
-        .select(notifications::dedupe_key)
-        .load::<String>(conn)
-        .map_err(err)?
-        .into_iter()
-        .collect();
+    let lookup = sweep::load_lookup(conn, window.zones().clone()).map_err(err)?;
+    report.put("part_lookup_s", secs(t.elapsed()));
+    report.put("part_lookup_rows", lookup.rows());
+
+    let t = Instant::now();
+    let decided = sweep::decided_keys(conn, window.lo, window.hi).map_err(err)?;
     report.put("part_decided_keys_s", secs(t.elapsed()));
     report.put("part_decided_keys_rows", decided.len());
+
+    let t = Instant::now();
+    let decisions = sweep::decide(&window, &items, &lookup, &decided, settings, now);
+    report.put("part_decide_s", secs(t.elapsed()));
+    report.put("part_decide_rows", decisions.len());
 
     // The size of what the first sweep rendered (it holds every new row in memory before
     // writing them): the average of the last 1,000 rows it wrote (the seeded sent emails come
@@ -973,23 +812,29 @@ fn print_tables(report: &Report) {
         .collect();
     println!("{}", loads.join(", "));
 
-    println!("\nThe sweep's reads, replicated one by one (after the sweeps and the deliveries):\n");
-    println!("| read | time (s) | rows |");
+    println!("\nThe sweep's own steps, timed one by one (after the sweeps and the deliveries):\n");
+    println!("| step | time (s) | rows |");
     println!("|---|---:|---:|");
     for (label, key) in [
         (
-            "open milestones in the window, joined to plan and participant",
-            "part_milestone_items",
+            "the window of dates (`sweep::window`; rows: days)",
+            "part_window",
         ),
-        ("release dates in the window", "part_release_items"),
         (
-            "users, mentors, agencies, opt-outs, named staff",
-            "part_users_mentors_agencies",
+            "open milestones and release dates in the window (`sweep::load_items`)",
+            "part_items",
         ),
-        ("all sharing bases (into a map)", "part_sharing_bases"),
         (
-            "dedupe keys already decided in the window",
+            "staff, mentors, agencies, sharing bases, opt-outs, cases (`sweep::load_lookup`)",
+            "part_lookup",
+        ),
+        (
+            "dedupe keys already decided in the window (`sweep::decided_keys`)",
             "part_decided_keys",
+        ),
+        (
+            "deciding what is due, in memory (`sweep::decide`)",
+            "part_decide",
         ),
     ] {
         println!(

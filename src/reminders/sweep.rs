@@ -72,7 +72,7 @@ pub use crate::kernel::calendar::reminder_day;
 
 /// A dated item: a milestone, or a plan's release date.
 #[derive(Debug, Clone)]
-struct Item {
+pub struct Item {
     milestone_id: Option<i64>,
     plan_id: i64,
     participant_id: i64,
@@ -127,7 +127,7 @@ impl StaffUser {
 type Spans = Vec<(NaiveDate, Option<NaiveDate>)>;
 
 /// Everything the sweep looks up, loaded in a few queries rather than per item.
-struct Lookup {
+pub struct Lookup {
     zones: HashMap<i64, Tz>,
     users: HashMap<i64, StaffUser>,
     coordinators: HashMap<i64, Vec<i64>>,
@@ -140,6 +140,17 @@ struct Lookup {
 }
 
 impl Lookup {
+    /// How many rows the lookup holds (for the benchmark).
+    pub fn rows(&self) -> usize {
+        self.users.len()
+            + self.coordinators.values().map(Vec::len).sum::<usize>()
+            + self.mentors.values().map(Vec::len).sum::<usize>()
+            + self.agencies.len()
+            + self.bases.len()
+            + self.opted_out.len()
+            + self.cases.len()
+    }
+
     fn basis_valid(&self, participant: i64, agency: i64, day: NaiveDate) -> bool {
         self.bases.get(&(participant, agency)).is_some_and(|spans| {
             spans
@@ -187,15 +198,57 @@ impl Lookup {
 }
 
 /// Decide what is due at `now` and queue it. Safe to run twice and on two instances at once.
+///
+/// Its steps are public so that the benchmark times the sweep's own code: [`window`],
+/// [`load_items`], [`load_lookup`], [`decided_keys`], [`decide`] and [`write`].
 pub fn sweep(
     conn: &mut DbConnection,
     settings: &SweepSettings,
     now: DateTime<Utc>,
 ) -> Result<SweepCounts, DbError> {
-    let rules = reminders::active(conn)?;
     let mut counts = SweepCounts::default();
-    if rules.is_empty() {
+    let Some(window) = window(conn, settings, now)? else {
         return Ok(counts);
+    };
+    let items = load_items(conn, window.lo, window.hi)?;
+    counts.items = items.len();
+    if items.is_empty() {
+        return Ok(counts);
+    }
+    let lookup = load_lookup(conn, window.zones().clone())?;
+    let decided = decided_keys(conn, window.lo, window.hi)?;
+    let decisions = decide(&window, &items, &lookup, &decided, settings, now);
+    counts.queued = write(conn, settings, &items, &decisions, now)?;
+    Ok(counts)
+}
+
+/// The dates a sweep at one instant reads between, with the rules and site zones it works with.
+pub struct Window {
+    rules: Vec<ReminderRule>,
+    zones: HashMap<i64, Tz>,
+    /// The earliest date whose reminders or chasers may be due somewhere.
+    pub lo: NaiveDate,
+    /// The latest date whose reminders may be due somewhere.
+    pub hi: NaiveDate,
+}
+
+impl Window {
+    /// Each site's time zone, by site id.
+    pub fn zones(&self) -> &HashMap<i64, Tz> {
+        &self.zones
+    }
+}
+
+/// The window of a sweep at `now`, from each site's reminder day and the rules' longest leads:
+/// none when there is no active rule or no site.
+pub fn window(
+    conn: &mut DbConnection,
+    settings: &SweepSettings,
+    now: DateTime<Utc>,
+) -> Result<Option<Window>, DbError> {
+    let rules = reminders::active(conn)?;
+    if rules.is_empty() {
+        return Ok(None);
     }
     let zones: HashMap<i64, Tz> = sites::table
         .select((sites::id, sites::time_zone))
@@ -204,7 +257,7 @@ pub fn sweep(
         .map(|(id, z)| (id, z.parse().unwrap_or(chrono_tz::UTC)))
         .collect();
     if zones.is_empty() {
-        return Ok(counts);
+        return Ok(None);
     }
     let days: Vec<(NaiveDate, NaiveDate)> = zones
         .values()
@@ -215,38 +268,50 @@ pub fn sweep(
             )
         })
         .collect();
-    let max_before = rules
-        .iter()
-        .flat_map(|r| r.days_before.iter())
-        .copied()
-        .max()
-        .unwrap_or(0);
-    let max_after = rules
-        .iter()
-        .flat_map(|r| r.days_after.iter())
-        .copied()
-        .max()
-        .unwrap_or(0);
+    let longest = |leads: fn(&ReminderRule) -> &Vec<i32>| {
+        rules
+            .iter()
+            .flat_map(|r| leads(r).iter())
+            .copied()
+            .max()
+            .unwrap_or(0)
+    };
+    let (max_before, max_after) = (longest(|r| &r.days_before), longest(|r| &r.days_after));
     let lo = days.iter().map(|d| d.0.min(d.1)).min().unwrap_or_default()
         - Duration::days(i64::from(max_after) + 1);
     let hi = days.iter().map(|d| d.0.max(d.1)).max().unwrap_or_default()
         + Duration::days(i64::from(max_before) + 1);
+    Ok(Some(Window {
+        rules,
+        zones,
+        lo,
+        hi,
+    }))
+}
 
-    let items = load_items(conn, lo, hi)?;
-    counts.items = items.len();
-    if items.is_empty() {
-        return Ok(counts);
-    }
-    let lookup = load_lookup(conn, zones)?;
-    let decided: HashSet<String> = notifications::table
+/// The dedupe keys already decided (queued, sent or failed) for dates between `lo` and `hi`.
+pub fn decided_keys(
+    conn: &mut DbConnection,
+    lo: NaiveDate,
+    hi: NaiveDate,
+) -> Result<HashSet<String>, DbError> {
+    Ok(notifications::table
         .filter(notifications::item_date.between(lo, hi))
         .select(notifications::dedupe_key)
         .load::<String>(conn)?
         .into_iter()
-        .collect();
+        .collect())
+}
 
-    // First decide (cheap), then render and write in chunks, so that memory stays flat however
-    // many reminders one sweep sends (the first sweep of a large installation sends a lot).
+/// What is due for each item under each rule, to whom, and not yet decided: cheap, in memory.
+pub fn decide(
+    window: &Window,
+    items: &[Item],
+    lookup: &Lookup,
+    decided: &HashSet<String>,
+    settings: &SweepSettings,
+    now: DateTime<Utc>,
+) -> Vec<Decision> {
     let mut decisions: Vec<Decision> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     for (index, item) in items.iter().enumerate() {
@@ -257,7 +322,7 @@ pub fn sweep(
             .unwrap_or(chrono_tz::UTC);
         let day = reminder_day(now, tz, settings.morning);
         let today = now.with_timezone(&tz).date_naive();
-        for rule in rules.iter().filter(|r| r.covers(&item.kind)) {
+        for rule in window.rules.iter().filter(|r| r.covers(&item.kind)) {
             let Some(lead) = due_lead(rule, item, day, today) else {
                 continue;
             };
@@ -289,25 +354,37 @@ pub fn sweep(
             }
         }
     }
-    // Decided outside any lock (it reads a lot); written under the lock that plan, milestone and
-    // basis changes take, after checking that what was decided still holds. A release date
-    // moved, or a milestone done, between the read and the write therefore never leaves an
-    // email queued for a date or a step that no longer needs it.
+    decisions
+}
+
+/// Render and queue the decisions in chunks (so memory stays flat however many one sweep sends),
+/// each under the lock that plan, milestone and basis changes take, after checking that what was
+/// decided still holds: a release date moved, or a milestone done, between the read and the
+/// write never leaves an email queued for a date or a step that no longer needs it. Returns how
+/// many were queued.
+pub fn write(
+    conn: &mut DbConnection,
+    settings: &SweepSettings,
+    items: &[Item],
+    decisions: &[Decision],
+    now: DateTime<Utc>,
+) -> Result<usize, DbError> {
+    let mut queued = 0;
     for chunk in decisions.chunks(5000) {
         let rows = chunk
             .iter()
             .map(|d| reminder_row(settings, &items[d.item], d, now))
             .collect::<Result<Vec<_>, _>>()?;
-        counts.queued += crate::db::write_transaction(conn, |conn| {
+        queued += crate::db::write_transaction(conn, |conn| {
             let fresh = still_current(conn, rows, now.date_naive())?;
             outbox::enqueue(conn, &fresh, &crate::participants::access::Gate)
         })?;
     }
-    Ok(counts)
+    Ok(queued)
 }
 
 /// One email the sweep decided to send, before it is rendered.
-struct Decision {
+pub struct Decision {
     /// Index into the sweep's items.
     item: usize,
     lead: i32,
@@ -542,7 +619,11 @@ struct ItemRow {
 
 /// Open milestones and release dates of active plans falling between `lo` and `hi`, for people
 /// still in the service (not closed or transferred away).
-fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<Vec<Item>, DbError> {
+pub fn load_items(
+    conn: &mut DbConnection,
+    lo: NaiveDate,
+    hi: NaiveDate,
+) -> Result<Vec<Item>, DbError> {
     let people = ["in_custody", "released"];
     let rows: Vec<ItemRow> = milestones::table
         .inner_join(exit_plans::table)
@@ -615,7 +696,8 @@ fn load_items(conn: &mut DbConnection, lo: NaiveDate, hi: NaiveDate) -> Result<V
     Ok(items)
 }
 
-fn load_lookup(conn: &mut DbConnection, zones: HashMap<i64, Tz>) -> Result<Lookup, DbError> {
+/// The staff, mentors, agencies, sharing bases, opt-outs and cases the sweep looks up.
+pub fn load_lookup(conn: &mut DbConnection, zones: HashMap<i64, Tz>) -> Result<Lookup, DbError> {
     let staff: Vec<StaffUser> = users::table
         .filter(users::active.eq(true))
         .select((
