@@ -98,8 +98,7 @@ impl From<EnrolmentError> for Problem {
                 } else {
                     allowed.join(", ")
                 };
-                let message = crate::i18n::t_args(
-                    &crate::i18n::DEFAULT_LANG,
+                let message = crate::kernel::Message::with(
                     "error-transition",
                     &[("from", from), ("to", to), ("allowed", list)],
                 );
@@ -392,8 +391,7 @@ pub fn transition(
                     let mut errors = FieldErrors::default();
                     errors.0.push(crate::kernel::FieldError {
                         field: "override_reason".into(),
-                        message: crate::i18n::t_args(
-                            &crate::i18n::DEFAULT_LANG,
+                        message: crate::kernel::Message::with(
                             "error-completion-rule",
                             &[
                                 ("needed", min_percent.to_string()),

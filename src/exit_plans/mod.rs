@@ -51,7 +51,9 @@ impl From<PlanError> for Problem {
         match e {
             PlanError::NotFound => Problem::not_found(),
             PlanError::Invalid(errors) => Problem::invalid(errors),
-            PlanError::Exists => Problem::conflict(crate::i18n::default_t("problem-plan-exists")),
+            PlanError::Exists => {
+                Problem::conflict(crate::kernel::Message::new("problem-plan-exists"))
+            }
             PlanError::Stale => Problem::stale(),
             PlanError::VersionRequired => Problem::version_required(),
             PlanError::Forbidden => Problem::forbidden(),

@@ -93,11 +93,11 @@ impl From<HandoverError> for Problem {
             HandoverError::NotFound => Problem::not_found(),
             HandoverError::Invalid(errors) => Problem::invalid(errors),
             HandoverError::Forbidden => Problem::forbidden(),
-            HandoverError::Conflict(key) => Problem::conflict(crate::i18n::default_t(&key)),
+            HandoverError::Conflict(key) => Problem::conflict(crate::kernel::Message::new(&key)),
             HandoverError::NoKey => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "problem-no-data-key",
-                crate::i18n::default_t("problem-no-data-key-detail"),
+                "problem-no-data-key-detail",
             ),
             HandoverError::Stale => Problem::stale(),
             HandoverError::VersionRequired => Problem::version_required(),

@@ -5,6 +5,7 @@
 pub mod actor;
 pub mod calendar;
 pub mod fields;
+pub mod message;
 pub mod paging;
 pub mod problem;
 pub mod time;
@@ -13,5 +14,6 @@ pub mod vocab;
 
 pub use actor::{Actor, Credential, RequestMeta, Role, SiteId, UnknownRole, UserId};
 pub use fields::{FieldError, FieldErrors};
+pub use message::Message;
 pub use paging::{Page, PageQuery, Paged};
 pub use problem::{Problem, ProblemBody};

@@ -4,17 +4,17 @@
 use actix_web::http::StatusCode;
 use serde::Serialize;
 
-use crate::i18n::{t, DEFAULT_LANG};
 use crate::kernel::fields::{FieldError, FieldErrors};
+use crate::kernel::message::Message;
 
 /// A problem report (RFC 9457) before it is written out as JSON or HTML.
 #[derive(Debug, Clone)]
 pub struct Problem {
     pub status: StatusCode,
-    /// Short, fixed summary of the kind of problem (translated).
-    pub title: String,
+    /// Short, fixed summary of the kind of problem.
+    pub title: Message,
     /// What happened in this case, safe to show.
-    pub detail: String,
+    pub detail: Message,
     pub errors: Vec<FieldError>,
     /// Extra headers (e.g. `Retry-After`).
     pub retry_after: Option<u64>,
@@ -23,11 +23,16 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, title_key: &str, detail: impl Into<String>) -> Self {
+    /// A problem titled `title_key`, with the detail `detail_key`.
+    pub fn new(status: StatusCode, title_key: &str, detail_key: &str) -> Self {
+        Self::with_detail(status, title_key, Message::new(detail_key))
+    }
+    /// A problem titled `title_key` whose detail has arguments.
+    pub fn with_detail(status: StatusCode, title_key: &str, detail: Message) -> Self {
         Self {
             status,
-            title: t(&DEFAULT_LANG, title_key),
-            detail: detail.into(),
+            title: Message::new(title_key),
+            detail,
             errors: Vec::new(),
             retry_after: None,
             extensions: serde_json::Map::new(),
@@ -37,59 +42,60 @@ impl Problem {
         Self::new(
             StatusCode::NOT_FOUND,
             "problem-not-found",
-            t(&DEFAULT_LANG, "problem-not-found-detail"),
+            "problem-not-found-detail",
         )
     }
     pub fn method_not_allowed() -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "problem-method-not-allowed",
-            t(&DEFAULT_LANG, "problem-method-not-allowed-detail"),
+            "problem-method-not-allowed-detail",
         )
     }
     pub fn unauthorized() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "problem-unauthorized",
-            t(&DEFAULT_LANG, "problem-unauthorized-detail"),
+            "problem-unauthorized-detail",
         )
     }
     pub fn forbidden() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
             "problem-forbidden",
-            t(&DEFAULT_LANG, "problem-forbidden-detail"),
+            "problem-forbidden-detail",
         )
     }
     pub fn invalid(errors: FieldErrors) -> Self {
         let mut p = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "problem-invalid",
-            t(&DEFAULT_LANG, "problem-invalid-detail"),
+            "problem-invalid-detail",
         );
         p.errors = errors.0;
         p
     }
-    pub fn conflict(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "problem-conflict", detail)
+    /// Someone else's change stands in the way (409), as `detail` says.
+    pub fn conflict(detail: Message) -> Self {
+        Self::with_detail(StatusCode::CONFLICT, "problem-conflict", detail)
     }
     /// Someone else changed the record since it was read (409).
     pub fn stale() -> Self {
-        Self::conflict(t(&DEFAULT_LANG, "problem-stale-simple"))
+        Self::conflict(Message::new("problem-stale-simple"))
     }
     /// A change came without the version it was based on (428).
     pub fn version_required() -> Self {
         Self::new(
             StatusCode::PRECONDITION_REQUIRED,
             "problem-version-required",
-            t(&DEFAULT_LANG, "problem-version-required-detail"),
+            "problem-version-required-detail",
         )
     }
     pub fn unavailable() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "problem-unavailable",
-            t(&DEFAULT_LANG, "problem-unavailable-detail"),
+            "problem-unavailable-detail",
         )
     }
     /// The database cannot store changes (disk full, read-only): 503, nothing was saved.
@@ -97,7 +103,7 @@ impl Problem {
         let mut p = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "problem-not-saved",
-            t(&DEFAULT_LANG, "problem-not-saved-detail"),
+            "problem-not-saved-detail",
         );
         p.retry_after = Some(60);
         p
@@ -106,7 +112,7 @@ impl Problem {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "problem-internal",
-            t(&DEFAULT_LANG, "problem-internal-detail"),
+            "problem-internal-detail",
         )
     }
 
@@ -138,9 +144,11 @@ pub struct ProblemBody<'a> {
     #[serde(rename = "type")]
     #[schema(rename = "type")]
     pub kind: &'a str,
-    pub title: &'a str,
+    #[schema(value_type = String)]
+    pub title: &'a Message,
     pub status: u16,
-    pub detail: &'a str,
+    #[schema(value_type = String)]
+    pub detail: &'a Message,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<&'a Vec<FieldError>>,
     #[serde(flatten)]

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::audit::{self, Event, Who};
 use crate::db::{self, DbConnection, DbError};
-use crate::i18n::{t_args, DEFAULT_LANG};
+
 use crate::kernel::paging::Page;
 use crate::kernel::{Actor, Role};
 use crate::kernel::{FieldErrors, Problem};
@@ -49,15 +49,16 @@ impl From<ParticipantError> for Problem {
         match e {
             ParticipantError::NotFound => Problem::not_found(),
             ParticipantError::Invalid(errors) => Problem::invalid(errors),
-            ParticipantError::Stale { sent, current } => Problem::conflict(t_args(
-                &DEFAULT_LANG,
-                "problem-stale-detail",
-                &[("sent", sent.to_string()), ("current", current.to_string())],
-            )),
+            ParticipantError::Stale { sent, current } => {
+                Problem::conflict(crate::kernel::Message::with(
+                    "problem-stale-detail",
+                    &[("sent", sent.to_string()), ("current", current.to_string())],
+                ))
+            }
             ParticipantError::VersionRequired => Problem::new(
                 StatusCode::PRECONDITION_REQUIRED,
                 "problem-version-required",
-                crate::i18n::default_t("problem-version-required-detail"),
+                "problem-version-required-detail",
             ),
             ParticipantError::Forbidden => Problem::forbidden(),
             ParticipantError::Db(e) => e.into(),

@@ -60,17 +60,21 @@ impl From<ProgrammeError> for Problem {
             ProgrammeError::Invalid(errors) => Problem::invalid(errors),
             ProgrammeError::Clash(clashes) => {
                 let first = clashes.first().map(describe).unwrap_or_default();
-                let mut p = Problem::new(StatusCode::CONFLICT, "problem-clash", first);
+                let mut p = Problem::with_detail(
+                    StatusCode::CONFLICT,
+                    "problem-clash",
+                    crate::kernel::Message::Text(first),
+                );
                 p.extensions.insert("clashes".into(), json!(clashes));
                 p
             }
             ProgrammeError::Stale => {
-                Problem::conflict(crate::i18n::default_t("problem-stale-simple"))
+                Problem::conflict(crate::kernel::Message::new("problem-stale-simple"))
             }
             ProgrammeError::VersionRequired => Problem::new(
                 StatusCode::PRECONDITION_REQUIRED,
                 "problem-version-required",
-                crate::i18n::default_t("problem-version-required-detail"),
+                "problem-version-required-detail",
             ),
             ProgrammeError::Forbidden => Problem::forbidden(),
             ProgrammeError::Db(e) => e.into(),

@@ -106,7 +106,7 @@ impl From<NoteError> for Problem {
             NoteError::NoKey => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "problem-no-data-key",
-                crate::i18n::default_t("problem-no-data-key-detail"),
+                "problem-no-data-key-detail",
             ),
             NoteError::Db(e) => e.into(),
         }

@@ -37,7 +37,10 @@ impl ResponseError for ApiError {
         if self.0.status == StatusCode::UNAUTHORIZED {
             resp.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        resp.json(self.0.body())
+        // API bodies are in English: the messages are put into words here.
+        let mut body = serde_json::to_value(self.0.body()).unwrap_or_default();
+        crate::kernel::message::put_into_words(&mut body, "en");
+        resp.json(body)
     }
 }
 

@@ -138,7 +138,7 @@ impl PageActor {
             _ => Err(PageError(Problem::new(
                 actix_web::http::StatusCode::FORBIDDEN,
                 "problem-csrf",
-                crate::web::render::default_t("problem-csrf-detail"),
+                "problem-csrf-detail",
             ))),
         }
     }

@@ -11,7 +11,6 @@ use serde::de::DeserializeOwned;
 use crate::web::errors::PageError;
 
 use crate::kernel::Problem;
-use crate::web::render::default_t;
 
 /// Largest form body accepted.
 pub const LIMIT: usize = 64 * 1024;
@@ -29,7 +28,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for PageForm<T> {
                 Problem::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "problem-too-large",
-                    default_t("problem-too-large-detail"),
+                    "problem-too-large-detail",
                 )
             })?;
             if let Some(field) = field_with_nul(&bytes) {
@@ -43,7 +42,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for PageForm<T> {
                     PageError(Problem::new(
                         StatusCode::BAD_REQUEST,
                         "problem-bad-form",
-                        default_t("problem-bad-form-detail"),
+                        "problem-bad-form-detail",
                     ))
                 })
         })

@@ -40,14 +40,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 return Err(ApiError(Problem::new(
                     actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "problem-media-type",
-                    crate::web::render::default_t("problem-media-type-detail"),
+                    "problem-media-type-detail",
                 )));
             }
             let bytes = body.await.map_err(|_| {
                 Problem::new(
                     actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
                     "problem-too-large",
-                    crate::web::render::default_t("problem-too-large-detail"),
+                    "problem-too-large-detail",
                 )
             })?;
             if let Some(field) = field_with_nul(&bytes) {
@@ -68,7 +68,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     let mut p = Problem::invalid(Default::default());
                     p.errors.push(FieldError {
                         field,
-                        message: crate::web::render::default_t("error-json-type"),
+                        message: crate::kernel::Message::new("error-json-type"),
                     });
                     ApiError(p)
                 })

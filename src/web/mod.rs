@@ -150,7 +150,7 @@ fn query_error(err: actix_web::error::QueryPayloadError, req: &HttpRequest) -> a
     let mut p = Problem::invalid(Default::default());
     p.errors.push(errors::FieldError {
         field: "query".into(),
-        message: err.to_string(),
+        message: crate::kernel::Message::Text(err.to_string()),
     });
     if req.path().starts_with("/api/") {
         ApiError(p).into()
@@ -175,7 +175,7 @@ fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) -> act
     PageError(Problem::new(
         status,
         "problem-bad-form",
-        render::default_t("problem-bad-form-detail"),
+        "problem-bad-form-detail",
     ))
     .into()
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::i18n::{t, t_values, DEFAULT_LANG};
+use crate::kernel::message::put_into_words;
 use crate::kernel::Problem;
 use fluent_templates::fluent_bundle::FluentValue;
 
@@ -189,7 +190,8 @@ pub fn render_page(template: &str, lang: &str, viewer: Option<&Viewer>, data: Va
     ctx.insert("lang".into(), json!(lang));
     ctx.insert("viewer".into(), json!(viewer));
     let mut ctx = Value::Object(ctx);
-    crate::web::sentences::translate_error_sentences(&mut ctx, lang);
+    put_into_words(&mut ctx, lang);
+    crate::web::sentences::name_milestones(&mut ctx, lang);
     match REGISTRY.render(template, &ctx) {
         Ok(html) => html,
         Err(e) => {
@@ -204,7 +206,7 @@ pub fn render_error(problem: &Problem) -> String {
     render_error_in(problem, &DEFAULT_LANG.to_string())
 }
 
-/// [`render_error`] in `lang`: the problem's English sentences are put into it.
+/// [`render_error`] in `lang`: the problem's messages are put into words in it.
 pub fn render_error_in(problem: &Problem, lang: &str) -> String {
     let mut data = json!({
         "lang": lang,
@@ -214,7 +216,7 @@ pub fn render_error_in(problem: &Problem, lang: &str) -> String {
         "detail": problem.detail,
         "errors": problem.errors,
     });
-    crate::web::sentences::translate_error_sentences(&mut data, lang);
+    put_into_words(&mut data, lang);
     REGISTRY.render("error", &data).unwrap_or_else(|e| {
         tracing::error!(error = %e, "error template failed to render");
         format!(

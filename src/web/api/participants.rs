@@ -18,7 +18,7 @@ use crate::web::errors::{ApiError, PageError};
 use crate::web::extract::{ApiActor, PageActor};
 use crate::web::form::PageForm;
 use crate::web::json::ApiJson;
-use crate::web::render::{self, page, page_with_status, redirect, render_page};
+use crate::web::render::{page, page_with_status, redirect, render_page};
 use crate::web::AppState;
 
 pub fn api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -668,7 +668,7 @@ async fn update_page(
             let a = actor.0.clone();
             let current = state.db(move |conn| area::read(conn, &a, &who, id)).await?;
             form.version = Some(current.version.to_string());
-            let message = render::default_t("participant-conflict");
+            let message = crate::kernel::Message::new("participant-conflict");
             let errors = [FieldError {
                 field: "conflict".into(),
                 message,

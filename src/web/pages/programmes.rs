@@ -119,7 +119,7 @@ async fn create_programme_page(
         opt_number(raw).unwrap_or_else(|_| {
             errors.push(FieldError {
                 field: field.into(),
-                message: crate::web::render::default_t("error-number"),
+                message: crate::kernel::Message::new("error-number"),
             });
             None
         })
@@ -233,7 +233,7 @@ impl CohortForm {
             opt_number(raw).unwrap_or_else(|_| {
                 errors.push(FieldError {
                     field: field.into(),
-                    message: crate::web::render::default_t("error-number"),
+                    message: crate::kernel::Message::new("error-number"),
                 });
                 None
             })
@@ -471,10 +471,11 @@ struct ReferForm {
     reason: Option<String>,
 }
 
-fn first_message(errors: &[FieldError]) -> String {
+/// The errors of a refused referral or move, in the reader's language, for the page's message.
+fn first_message(errors: &[FieldError], lang: &str) -> String {
     errors
         .iter()
-        .map(|e| e.message.clone())
+        .map(|e| e.message.in_lang(lang))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -507,7 +508,7 @@ async fn refer_page(
                 &actor.0,
                 &meta,
                 id,
-                Some(first_message(&e.0)),
+                Some(first_message(&e.0, &actor.0.language)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -565,7 +566,7 @@ async fn transition_page(
                 &actor.0,
                 &meta,
                 cohort,
-                Some(first_message(&problem.errors)),
+                Some(first_message(&problem.errors, &actor.0.language)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -848,7 +849,7 @@ async fn update_programme_page(
         opt_number(raw).unwrap_or_else(|_| {
             bad.push(FieldError {
                 field: field.into(),
-                message: crate::web::render::default_t("error-number"),
+                message: crate::kernel::Message::new("error-number"),
             });
             None
         })
@@ -886,7 +887,7 @@ async fn update_programme_page(
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
         Err(ProgrammeError::Stale) => {
-            let message = crate::web::render::default_t("problem-stale-simple");
+            let message = crate::kernel::Message::new("problem-stale-simple");
             Ok(render_programme_edit(
                 &actor.0,
                 id,
@@ -1008,7 +1009,7 @@ async fn update_cohort_page(
             .await
         }
         Err(ProgrammeError::Stale) => {
-            let message = crate::web::render::default_t("problem-stale-simple");
+            let message = crate::kernel::Message::new("problem-stale-simple");
             render_cohort_edit(
                 &state,
                 &actor.0,
@@ -1122,7 +1123,7 @@ async fn session_change_answer(
             render_session(state, actor, id, form, &[], &c, StatusCode::CONFLICT).await
         }
         Err(ProgrammeError::Stale | ProgrammeError::VersionRequired) => {
-            let message = crate::web::render::default_t("problem-stale-simple");
+            let message = crate::kernel::Message::new("problem-stale-simple");
             let errors = [FieldError {
                 field: "version".into(),
                 message,
@@ -1145,7 +1146,7 @@ async fn reschedule_page(
     let id = path.into_inner();
     let blank = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
     let Ok(duration_minutes) = opt_number::<i32>(&form.duration_minutes) else {
-        let message = crate::web::render::default_t("error-number");
+        let message = crate::kernel::Message::new("error-number");
         let errors = [FieldError {
             field: "duration_minutes".into(),
             message,
