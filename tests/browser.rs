@@ -467,7 +467,7 @@ async fn a_coordinator_builds_an_exit_plan_from_a_template_and_sees_the_planned_
     // date picker would.
     c.execute(
         "document.getElementById('p-date').value = arguments[0]",
-        vec![json!("2027-06-01")],
+        vec![json!(day(180))],
     )
     .await
     .unwrap();

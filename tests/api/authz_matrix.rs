@@ -804,7 +804,7 @@ fn form(w: &World, path: &str, s: Scope) -> Vec<(String, String)> {
             f
         }
         "/participants/{id}/exit-plan" => vec![
-            ("target_release_date", "2027-06-01".into()),
+            ("target_release_date", day(180)),
             ("release_type", "parole".into()),
             ("status", "active".into()),
         ],
@@ -833,14 +833,14 @@ fn form(w: &World, path: &str, s: Scope) -> Vec<(String, String)> {
             ("level", "low".into()),
             ("assessor", "Dr. Aliev".into()),
             ("assessed_on", "2026-11-03".into()),
-            ("review_by", "2027-03-02".into()),
+            ("review_by", day(90)),
         ],
         "/milestones/{id}" => vec![
             ("status", "in_progress".into()),
             ("note", "Form progress".into()),
         ],
         "/handovers/{id}/meeting" => vec![
-            ("at", "2027-02-02T10:00".into()),
+            ("at", format!("{}T10:00", day(60))),
             ("minutes", "60".into()),
             ("place", "Room 2".into()),
         ],

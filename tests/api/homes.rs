@@ -87,7 +87,7 @@ async fn plan_with_milestone(
         app.post_json(
             coordinator,
             &format!("/api/v1/participants/{participant}/exit-plan"),
-            &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+            &json!({"target_release_date": far_release().to_string(), "release_type": "parole"}),
         )
         .await,
     )
@@ -402,12 +402,13 @@ async fn the_participants_timeline_shows_each_kind_newest_first_and_the_filter_n
     .await;
     failed_email(&c.app, Some(pid), "housing@agency.test", "Due in 7 days");
     let now = onward::db::now();
+    let today = Utc::now().date_naive();
     diesel::insert_into(handovers::table)
         .values((
             handovers::participant_id.eq(pid),
-            handovers::release_date.eq(NaiveDate::from_ymd_opt(2027, 3, 1).unwrap()),
-            handovers::due_on.eq(NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()),
-            handovers::opened_on.eq(NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()),
+            handovers::release_date.eq(today + Duration::days(84)),
+            handovers::due_on.eq(today),
+            handovers::opened_on.eq(today),
             handovers::status.eq("due"),
             handovers::meeting_sequence.eq(0),
             handovers::version.eq(1),

@@ -602,8 +602,8 @@ async fn malformed_dates_in_forms_and_query_strings_are_refused_naming_the_field
         // Query strings: the reports and the audit list, page and API.
         let q = onward::web::urlencode(bad);
         for (who, path, field) in [
-            (&client, format!("/reports?from={q}&to=2026-12-31"), "from"),
-            (&client, format!("/reports?from=2026-01-01&to={q}"), "to"),
+            (&client, format!("/reports?from={q}&to={}", day(0)), "from"),
+            (&client, format!("/reports?from={}&to={q}", day(-30)), "to"),
             (&audit_client, format!("/audit?from={q}"), "from"),
             (&audit_client, format!("/audit?until={q}"), "until"),
         ] {
@@ -1045,7 +1045,7 @@ async fn control_characters_in_one_line_fields_are_refused_naming_the_field() {
         .post_json(
             &c.coordinator,
             &format!("/api/v1/participants/{}/exit-plan", person["id"]),
-            &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+            &json!({"target_release_date": day(180), "release_type": "parole"}),
         )
         .await;
     assert_eq!(resp.status(), StatusCode::CREATED);

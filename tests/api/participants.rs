@@ -293,7 +293,7 @@ async fn the_participant_pages_list_show_and_edit_with_a_conflict_check() {
             ("date_of_birth", "1990-04-12".to_string()),
             ("site_id", site.to_string()),
             ("status", "in_custody".to_string()),
-            ("earliest_release_date", "2027-03-01".to_string()),
+            ("earliest_release_date", day(180)),
         ]
     };
     let path = format!("/participants/{id}");

@@ -105,11 +105,12 @@ async fn a_coordinator_builds_a_plan_from_a_template_and_sees_its_reminders_on_t
     assert!(html.contains("value=\"Housing office\""));
     // Moving the release date moves the timeline.
     let version = value_of(&html, "#change-plan + p + form input[name=version]");
+    let moved = release + chrono::Duration::days(30);
     let resp = client
         .post_form(
             &url,
             &[
-                ("target_release_date", "2027-07-01"),
+                ("target_release_date", &moved.to_string()),
                 ("release_type", "parole"),
                 ("status", "active"),
                 ("version", &version),
@@ -119,15 +120,19 @@ async fn a_coordinator_builds_a_plan_from_a_template_and_sees_its_reminders_on_t
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let timeline = text_of(&page(&client, url.clone()).await, "ol.timeline").unwrap();
     assert!(
-        timeline.contains("2027-06-03 — Accommodation confirmed"),
+        timeline.contains(&format!(
+            "{} — Accommodation confirmed",
+            moved - chrono::Duration::days(28)
+        )),
         "{timeline}"
     );
     // A stale version is refused with the form kept.
+    let typed = (release + chrono::Duration::days(61)).to_string();
     let resp = client
         .post_form(
             &url,
             &[
-                ("target_release_date", "2027-08-01"),
+                ("target_release_date", &typed),
                 ("release_type", "parole"),
                 ("status", "active"),
                 ("version", &version),
@@ -138,7 +143,7 @@ async fn a_coordinator_builds_a_plan_from_a_template_and_sees_its_reminders_on_t
     let again = resp.text().await.unwrap();
     assert!(again.contains("Someone else changed this"));
     assert!(
-        again.contains("value=\"2027-08-01\""),
+        again.contains(&format!("value=\"{typed}\"")),
         "what was typed is kept"
     );
 }

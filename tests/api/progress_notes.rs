@@ -326,9 +326,15 @@ async fn after_a_key_rotation_the_notes_stay_readable_under_the_new_key_alone() 
     );
 }
 
+/// The review-by date of [`review`]: two months ahead, so it is a future milestone whatever day
+/// the suite runs.
+fn review_by() -> String {
+    day(60)
+}
+
 fn review() -> Value {
     json!({"instrument": "VERA-2R", "level": "moderate", "assessor": "Dr. Aliev",
-           "assessed_on": "2026-11-01", "review_by": "2027-02-01", "notes": "Review after the family visit"})
+           "assessed_on": "2026-11-01", "review_by": review_by(), "notes": "Review after the family visit"})
 }
 
 #[actix_web::test]
@@ -340,7 +346,7 @@ async fn a_risk_review_is_recorded_by_coordinators_or_the_officer_and_its_review
         .post_json(
             &c.coordinator,
             &format!("/api/v1/participants/{}/exit-plan", c.participant),
-            &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+            &json!({"target_release_date": day(180), "release_type": "parole"}),
         )
         .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
@@ -358,7 +364,7 @@ async fn a_risk_review_is_recorded_by_coordinators_or_the_officer_and_its_review
         )
         .await;
     assert_eq!(m["kind"], "risk_review");
-    assert_eq!(m["due_on"], "2027-02-01");
+    assert_eq!(m["due_on"], review_by());
     // Notes sealed at rest, readable by the coordinator; not by mentors or agency users.
     use diesel::prelude::*;
     use onward::db::schema::risk_reviews;
@@ -409,7 +415,7 @@ async fn a_subject_access_export_holds_every_row_about_the_participant_and_is_au
         .post_json(
             &c.coordinator,
             &format!("/api/v1/participants/{}/exit-plan", c.participant),
-            &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+            &json!({"target_release_date": day(180), "release_type": "parole"}),
         )
         .await;
     let path = format!("/api/v1/participants/{}/export", c.participant);

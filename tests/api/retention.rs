@@ -111,7 +111,7 @@ async fn fixture() -> Fixture {
             .post_json(
                 &c.coordinator,
                 &format!("{base}/exit-plan"),
-                &json!({"target_release_date": "2027-06-01", "release_type": "parole"}),
+                &json!({"target_release_date": day(180), "release_type": "parole"}),
             )
             .await)
         .await;
@@ -120,7 +120,7 @@ async fn fixture() -> Fixture {
                 &c.coordinator,
                 &format!("{base}/risk-reviews"),
                 &json!({"instrument": "VERA-2R", "level": "moderate", "assessor": "Dr. Aliev",
-                    "assessed_on": "2026-11-01", "review_by": "2027-02-01", "notes": "Bakyt visited in October"}),
+                    "assessed_on": "2026-11-01", "review_by": day(60), "notes": "Bakyt visited in October"}),
             )
             .await)
         .await;
@@ -249,6 +249,11 @@ async fn run_now(app: &TestApp, user: &TestUser) -> reqwest::Response {
     client.post_form("/retention/run", &[]).await
 }
 
+/// The retention job's 02:30 slot `offset` days from today (UTC).
+fn slot(offset: i64) -> String {
+    format!("{}T02:30Z", day(offset))
+}
+
 fn job_context(app: &TestApp) -> JobContext {
     JobContext::from_config(app.pool.clone(), &app.config).unwrap()
 }
@@ -343,7 +348,7 @@ async fn recently_closed_and_open_participants_are_untouched_and_a_second_run_ch
 
     let before = snapshot(app);
     let ctx = job_context(app);
-    let first = jobs::run(&ctx, JobName::Retention, "2026-11-30T02:30Z", Utc::now()).unwrap();
+    let first = jobs::run(&ctx, JobName::Retention, &slot(0), Utc::now()).unwrap();
     let Outcome::Succeeded(counts) = first else {
         panic!("the slot was free")
     };
@@ -382,11 +387,11 @@ async fn recently_closed_and_open_participants_are_untouched_and_a_second_run_ch
 
     // The same slot on another instance is skipped; a later run finds nothing to do.
     assert_eq!(
-        jobs::run(&ctx, JobName::Retention, "2026-11-30T02:30Z", Utc::now()).unwrap(),
+        jobs::run(&ctx, JobName::Retention, &slot(0), Utc::now()).unwrap(),
         Outcome::Skipped
     );
     let Outcome::Succeeded(counts) =
-        jobs::run(&ctx, JobName::Retention, "2026-12-01T02:30Z", Utc::now()).unwrap()
+        jobs::run(&ctx, JobName::Retention, &slot(1), Utc::now()).unwrap()
     else {
         panic!("a new slot runs")
     };
