@@ -2,6 +2,10 @@
 //! handovers to probation and retention (anonymising participants closed longer than the
 //! retention period).
 //!
+//! Each job is one file implementing [`Job`] (its name, default schedule and a run as of a given
+//! time) and is named once in [`ALL`], the list the scheduler, [`schedules`], [`run`] and
+//! `onward jobs run` go through.
+//!
 //! A run whose counts name failed items is recorded as `partly_failed` or `failed`
 //! ([`RunOutcome::of`]), never as `succeeded`.
 //!
@@ -26,19 +30,20 @@ use crate::config::{Config, ConfigError};
 use crate::db::schema::job_runs;
 use crate::db::{DbConnection, DbError, DbPool};
 use crate::mail::Mailer;
-use crate::reminders::sweep::{self, SweepSettings};
+use crate::reminders::sweep::SweepSettings;
 
-/// The jobs Onward runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum JobName {
-    ReminderSweep,
-    OutboxDelivery,
-    DailyDigest,
-    AbsenceAlerts,
-    Handovers,
-    Retention,
-}
+mod absence_alerts;
+mod daily_digest;
+mod handovers;
+mod outbox_delivery;
+mod reminder_sweep;
+mod retention;
 
+pub use outbox_delivery::DELIVERY_WORKERS;
+
+/// The jobs Onward runs, in the order they are listed (`onward jobs run --help`, `/jobs`). This
+/// is the one list: the scheduler, the schedules, slot claims and `onward jobs run` go through
+/// it, so adding a job is adding a file that implements [`Job`] and naming it here.
 pub const ALL: [JobName; 6] = [
     JobName::ReminderSweep,
     JobName::OutboxDelivery,
@@ -48,44 +53,83 @@ pub const ALL: [JobName; 6] = [
     JobName::Retention,
 ];
 
+/// One scheduled job, each in its own file.
+pub trait Job: Sync {
+    /// Its name: `onward jobs run NAME`, `ONWARD_JOBS_DISABLED`, `job_runs.job`.
+    fn name(&self) -> &'static str;
+
+    /// The configuration variable holding its schedule: `ONWARD_CRON_` and its name.
+    fn cron_variable(&self) -> &'static str;
+
+    /// The default schedule (cron with seconds, UTC).
+    fn default_schedule(&self) -> &'static str;
+
+    /// Whether a run first claims its (job, slot) in `job_runs`, so that exactly one instance
+    /// runs each slot. A job that claims none runs on every instance at every tick and shares
+    /// the work out itself (delivery leases rows); its runs are recorded unless [`Job::idle`].
+    fn claims_a_slot(&self) -> bool {
+        true
+    }
+
+    /// For a job that claims no slot: whether a run's counts say it did nothing, so that it is
+    /// not recorded.
+    fn idle(&self, _counts: &serde_json::Value) -> bool {
+        false
+    }
+
+    /// Run once as of `now` (tests pass it, the scheduler passes the clock) on `conn`, the
+    /// connection that claimed the slot; the counts say what it did.
+    fn run(
+        &self,
+        ctx: &JobContext,
+        conn: &mut DbConnection,
+        now: DateTime<Utc>,
+    ) -> Result<serde_json::Value, JobError>;
+}
+
+/// A job, as callers name it (e.g. `JobName::ReminderSweep`, defined in the job's file, or
+/// parsed from its name): compared, hashed and shown by its name.
+#[derive(Clone, Copy)]
+pub struct JobName(&'static dyn Job);
+
 impl JobName {
     pub fn as_str(self) -> &'static str {
-        match self {
-            JobName::ReminderSweep => "reminder-sweep",
-            JobName::OutboxDelivery => "outbox-delivery",
-            JobName::DailyDigest => "daily-digest",
-            JobName::AbsenceAlerts => "absence-alerts",
-            JobName::Handovers => "handovers",
-            JobName::Retention => "retention",
-        }
+        self.0.name()
     }
 
     /// The default schedule (cron with seconds, UTC).
     pub fn default_cron(self) -> &'static str {
-        match self {
-            // Every 15 minutes: each site's local morning is reached within a quarter hour.
-            JobName::ReminderSweep => "0 */15 * * * *",
-            JobName::OutboxDelivery => "*/20 * * * * *",
-            JobName::DailyDigest => "0 5,20,35,50 * * * *",
-            JobName::AbsenceAlerts => "0 */5 * * * *",
-            // Every 15 minutes, between the reminder sweeps: each site's morning is reached
-            // within a quarter hour.
-            JobName::Handovers => "0 7,22,37,52 * * * *",
-            // Daily at 02:30 UTC, a quiet hour in Europe and Central Asia.
-            JobName::Retention => "0 30 2 * * *",
-        }
+        self.0.default_schedule()
     }
 
     /// The configuration variable holding this job's schedule.
     pub fn cron_variable(self) -> &'static str {
-        match self {
-            JobName::ReminderSweep => "ONWARD_CRON_REMINDER_SWEEP",
-            JobName::OutboxDelivery => "ONWARD_CRON_OUTBOX_DELIVERY",
-            JobName::DailyDigest => "ONWARD_CRON_DAILY_DIGEST",
-            JobName::AbsenceAlerts => "ONWARD_CRON_ABSENCE_ALERTS",
-            JobName::Handovers => "ONWARD_CRON_HANDOVERS",
-            JobName::Retention => "ONWARD_CRON_RETENTION",
-        }
+        self.0.cron_variable()
+    }
+
+    /// The job itself.
+    pub fn job(self) -> &'static dyn Job {
+        self.0
+    }
+}
+
+impl PartialEq for JobName {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for JobName {}
+
+impl std::hash::Hash for JobName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl std::fmt::Debug for JobName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("JobName").field(&self.as_str()).finish()
     }
 }
 
@@ -99,6 +143,11 @@ impl FromStr for JobName {
             )
         })
     }
+}
+
+/// A job's counts as JSON.
+fn json(v: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or_default()
 }
 
 /// Everything a job needs.
@@ -226,8 +275,7 @@ pub fn run(
     now: DateTime<Utc>,
 ) -> Result<Outcome, JobError> {
     let mut conn = ctx.pool.get().map_err(DbError::from)?;
-    let claimed = job != JobName::OutboxDelivery;
-    let run_id = if claimed {
+    let run_id = if job.job().claims_a_slot() {
         match claim_slot(&mut conn, job, slot, &ctx.instance, now.naive_utc())? {
             Some(id) => Some(id),
             None => return Ok(Outcome::Skipped),
@@ -235,7 +283,7 @@ pub fn run(
     } else {
         None
     };
-    let result = execute(ctx, &mut conn, job, now);
+    let result = job.job().run(ctx, &mut conn, now);
     let (outcome, counts, error) = match &result {
         Ok(counts) => {
             let outcome = RunOutcome::of(counts);
@@ -249,46 +297,29 @@ pub fn run(
             ("failed", String::new(), Some(e.to_string()))
         }
     };
-    match run_id {
-        Some(id) => {
-            diesel::update(job_runs::table.find(id))
-                .set((
-                    job_runs::finished_at.eq(Some(crate::db::now())),
-                    job_runs::outcome.eq(outcome),
-                    job_runs::counts.eq(&counts),
-                    job_runs::error.eq(&error),
-                ))
-                .execute(&mut conn)
-                .map_err(DbError::from)?;
-        }
-        None => {
-            // Delivery runs are recorded when they did something (or failed), not every tick.
-            let idle = result.as_ref().is_ok_and(|c| {
-                c.get("sent") == Some(&0.into())
-                    && c.get("retrying") == Some(&0.into())
-                    && c.get("failed") == Some(&0.into())
-            });
-            if !idle {
-                let id = claim_slot(
-                    &mut conn,
-                    job,
-                    &format!("{slot}/{}/{}", ctx.instance, uuid::Uuid::new_v4().simple()),
-                    &ctx.instance,
-                    now.naive_utc(),
-                )?;
-                if let Some(id) = id {
-                    diesel::update(job_runs::table.find(id))
-                        .set((
-                            job_runs::finished_at.eq(Some(crate::db::now())),
-                            job_runs::outcome.eq(outcome),
-                            job_runs::counts.eq(&counts),
-                            job_runs::error.eq(&error),
-                        ))
-                        .execute(&mut conn)
-                        .map_err(DbError::from)?;
-                }
-            }
-        }
+    let run_id = match run_id {
+        Some(id) => Some(id),
+        // A job that claims no slot is recorded when it did something (or failed), not every
+        // tick, under a slot of its own.
+        None if !result.as_ref().is_ok_and(|c| job.job().idle(c)) => claim_slot(
+            &mut conn,
+            job,
+            &format!("{slot}/{}/{}", ctx.instance, uuid::Uuid::new_v4().simple()),
+            &ctx.instance,
+            now.naive_utc(),
+        )?,
+        None => None,
+    };
+    if let Some(id) = run_id {
+        diesel::update(job_runs::table.find(id))
+            .set((
+                job_runs::finished_at.eq(Some(crate::db::now())),
+                job_runs::outcome.eq(outcome),
+                job_runs::counts.eq(&counts),
+                job_runs::error.eq(&error),
+            ))
+            .execute(&mut conn)
+            .map_err(DbError::from)?;
     }
     Ok(Outcome::Succeeded(result?))
 }
@@ -323,123 +354,6 @@ fn claim_slot(
         Err(DbError::Constraint(_)) => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-fn execute(
-    ctx: &JobContext,
-    conn: &mut DbConnection,
-    job: JobName,
-    now: DateTime<Utc>,
-) -> Result<serde_json::Value, DbError> {
-    fn json(v: &impl Serialize) -> serde_json::Value {
-        serde_json::to_value(v).unwrap_or_default()
-    }
-    Ok(match job {
-        JobName::ReminderSweep => json(&sweep::sweep(conn, &ctx.sweep, now)?),
-        JobName::OutboxDelivery => json(&deliver_in_parallel(ctx, conn, now)?),
-        JobName::DailyDigest => serde_json::json!({
-            "digests": crate::outbox::compose_digests(
-                conn,
-                now,
-                ctx.sweep.morning,
-                &ctx.sweep.public_url,
-                &crate::participants::access::Gate,
-            )?
-        }),
-        JobName::AbsenceAlerts => serde_json::json!({
-            "queued": crate::attendance::alerts::notify(conn, &ctx.sweep, now)?
-        }),
-        JobName::Handovers => {
-            let send = crate::handovers::sweep::SendContext {
-                settings: ctx.handover,
-                morning: ctx.sweep.morning,
-                public_url: ctx.sweep.public_url.clone(),
-                now,
-            };
-            json(
-                &crate::handovers::sweep::sweep(conn, ctx.data_keys.as_ref(), &send).map_err(
-                    |e| match e {
-                        crate::handovers::HandoverError::Db(e) => e,
-                        other => DbError::Query(other.to_string()),
-                    },
-                )?,
-            )
-        }
-        JobName::Retention => {
-            let report = crate::data_protection::retention::run(
-                conn,
-                ctx.data_keys.as_ref(),
-                &crate::audit::Who::system("retention"),
-                now,
-                ctx.retention_days,
-            )
-            .map_err(|e| match e {
-                crate::data_protection::retention::RetentionError::Db(e) => e,
-                other => DbError::Query(other.to_string()),
-            })?;
-            serde_json::json!({
-                "anonymised": report.anonymised.len(),
-                "retention_run": report.run_id,
-            })
-        }
-    })
-}
-
-/// How many connections to the mail server one instance uses at once. One SMTP connection
-/// sends about 25 emails a second at best (lettre writes the end of each message as a small
-/// separate packet, which waits for the server's delayed acknowledgement), so a backlog is
-/// worked through on several.
-pub const DELIVERY_WORKERS: u32 = 4;
-
-/// Deliver with up to [`DELIVERY_WORKERS`] workers, each with its own database connection and
-/// its own leases (rows are claimed one at a time, so workers never collide), leaving the pool
-/// room for requests.
-fn deliver_in_parallel(
-    ctx: &JobContext,
-    conn: &mut DbConnection,
-    now: DateTime<Utc>,
-) -> Result<crate::outbox::DeliveryCounts, DbError> {
-    let extra = DELIVERY_WORKERS
-        .min(ctx.pool.max_size().saturating_sub(2))
-        .saturating_sub(1);
-    let deliver = |conn: &mut DbConnection| {
-        crate::outbox::deliver_due_with(
-            conn,
-            Some(&ctx.pool),
-            &ctx.mailer,
-            &crate::participants::access::Gate,
-            &ctx.instance,
-            now.naive_utc(),
-            20,
-        )
-    };
-    let results: Vec<Result<crate::outbox::DeliveryCounts, DbError>> = std::thread::scope(|s| {
-        let helpers: Vec<_> = (0..extra)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut own = ctx.pool.get().map_err(DbError::from)?;
-                    deliver(&mut own)
-                })
-            })
-            .collect();
-        let mut all = vec![deliver(conn)];
-        for h in helpers {
-            all.push(
-                h.join()
-                    .unwrap_or_else(|_| Err(DbError::Query("a delivery worker panicked".into()))),
-            );
-        }
-        all
-    });
-    let mut total = crate::outbox::DeliveryCounts::default();
-    for r in results {
-        let c = r?;
-        total.sent += c.sent;
-        total.retrying += c.retrying;
-        total.failed += c.failed;
-        total.withheld += c.withheld;
-    }
-    Ok(total)
 }
 
 /// A recorded run, as admins see it.
@@ -502,12 +416,12 @@ pub async fn start(
     ctx: JobContext,
     schedules: Vec<(JobName, String)>,
 ) -> Result<tokio_cron_scheduler::JobScheduler, String> {
-    use tokio_cron_scheduler::{Job, JobScheduler};
+    use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
     let scheduler = JobScheduler::new().await.map_err(|e| e.to_string())?;
     for (job, cron) in schedules {
         let ctx = ctx.clone();
         let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let task = Job::new_async(cron.as_str(), move |_, _| {
+        let task = CronJob::new_async(cron.as_str(), move |_, _| {
             let ctx = ctx.clone();
             let running = running.clone();
             Box::pin(async move {
@@ -651,6 +565,55 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("ONWARD_LOCAL_MORNING"), "{e}");
+    }
+
+    #[test]
+    fn each_job_has_its_own_name_and_its_schedule_variable_is_named_after_it() {
+        let table: Vec<_> = ALL
+            .iter()
+            .map(|j| (j.as_str(), j.cron_variable(), j.default_cron()))
+            .collect();
+        assert_eq!(
+            table,
+            [
+                (
+                    "reminder-sweep",
+                    "ONWARD_CRON_REMINDER_SWEEP",
+                    "0 */15 * * * *"
+                ),
+                (
+                    "outbox-delivery",
+                    "ONWARD_CRON_OUTBOX_DELIVERY",
+                    "*/20 * * * * *"
+                ),
+                (
+                    "daily-digest",
+                    "ONWARD_CRON_DAILY_DIGEST",
+                    "0 5,20,35,50 * * * *"
+                ),
+                (
+                    "absence-alerts",
+                    "ONWARD_CRON_ABSENCE_ALERTS",
+                    "0 */5 * * * *"
+                ),
+                ("handovers", "ONWARD_CRON_HANDOVERS", "0 7,22,37,52 * * * *"),
+                ("retention", "ONWARD_CRON_RETENTION", "0 30 2 * * *"),
+            ]
+        );
+        for (i, job) in ALL.iter().enumerate() {
+            assert_eq!(job.as_str().parse::<JobName>(), Ok(*job));
+            assert!(!ALL[..i].contains(job), "{job:?} is listed twice");
+            let variable = format!(
+                "{}{}",
+                crate::config::CRON_PREFIX,
+                job.as_str().to_uppercase().replace('-', "_")
+            );
+            assert_eq!(job.cron_variable(), variable);
+            assert!(super::valid_cron(job.default_cron()), "{job:?}");
+        }
+        // Only delivery runs on every instance without claiming the slot.
+        let unclaimed: Vec<_> = ALL.iter().filter(|j| !j.job().claims_a_slot()).collect();
+        assert_eq!(unclaimed, [&JobName::OutboxDelivery]);
     }
 
     #[test]
