@@ -250,6 +250,7 @@ pub fn find_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<Agency
         .optional()?)
 }
 
+#[tracing::instrument(skip_all)]
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -290,6 +291,7 @@ pub fn create(
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub fn update(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -355,6 +357,7 @@ fn editable_participant(
 }
 
 /// The sharing bases of a participant the actor may see.
+#[tracing::instrument(skip_all)]
 pub fn bases_of(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -411,6 +414,7 @@ fn validate_basis(
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub fn add_basis(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -457,6 +461,7 @@ pub fn add_basis(
 }
 
 /// Change a basis's legal text or dates (ending it early is setting `valid_until`).
+#[tracing::instrument(skip_all)]
 pub fn update_basis(
     conn: &mut DbConnection,
     actor: &Actor,

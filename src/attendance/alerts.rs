@@ -146,6 +146,7 @@ fn to_view(r: AlertRow) -> AlertView {
 
 /// [`open_for`], read through the API: each alert names a case reference, so its reading is on
 /// that person's trail.
+#[tracing::instrument(skip_all)]
 pub fn read_open(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -212,6 +213,7 @@ pub fn open_for(
 }
 
 /// Acknowledge an alert (clears it), by someone who manages the cohort's site.
+#[tracing::instrument(skip_all)]
 pub fn acknowledge(
     conn: &mut DbConnection,
     actor: &Actor,

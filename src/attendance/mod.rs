@@ -218,6 +218,7 @@ pub fn register(
 }
 
 /// Read a register, auditing the read for each participant shown.
+#[tracing::instrument(skip_all)]
 pub fn read_register(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -238,6 +239,7 @@ pub fn read_register(
 }
 
 /// Take (or correct) a session's whole register. Sending the same register again changes nothing.
+#[tracing::instrument(skip_all)]
 pub fn save(
     conn: &mut DbConnection,
     actor: &Actor,

@@ -59,6 +59,7 @@ pub fn end(conn: &mut DbConnection, cookie_value: &str) -> Result<(), DbError> {
 }
 
 /// Log `email` out: end the session of `cookie_value` and record the logout.
+#[tracing::instrument(skip_all)]
 pub fn log_out(
     conn: &mut DbConnection,
     who: &crate::audit::Who,

@@ -187,6 +187,7 @@ pub fn add(conn: &mut DbConnection, new: &NewUser) -> Result<UserId, UserError> 
 
 /// Set the language `user` reads pages and emails in; anything but a language Onward has is
 /// refused, naming the field.
+#[tracing::instrument(skip_all)]
 pub fn set_language(
     conn: &mut DbConnection,
     who: &crate::audit::Who,

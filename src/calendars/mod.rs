@@ -50,6 +50,7 @@ pub fn ics_text(text: &str) -> String {
 }
 
 /// Create a feed; the answer carries its secret URL once.
+#[tracing::instrument(skip_all)]
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -110,6 +111,7 @@ pub fn create(
 }
 
 /// Revoke a feed you created (admins may revoke any).
+#[tracing::instrument(skip_all)]
 pub fn revoke(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -254,6 +256,7 @@ pub fn render(conn: &mut DbConnection, token: &str) -> Result<Option<String>, Db
 }
 
 /// A cohort's register history as CSV (case references, never names).
+#[tracing::instrument(skip_all)]
 pub fn register_csv(
     conn: &mut DbConnection,
     actor: &Actor,

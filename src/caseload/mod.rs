@@ -119,6 +119,7 @@ fn local_date(now: DateTime<Utc>, time_zone: &str) -> NaiveDate {
 
 /// One page of `actor`'s caseload matching `query` (part of a case reference), by case
 /// reference, with how many there are. Each participant shown is audited as read.
+#[tracing::instrument(skip_all)]
 pub fn caseload(
     conn: &mut DbConnection,
     actor: &Actor,

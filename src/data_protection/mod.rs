@@ -159,6 +159,7 @@ pub fn find(conn: &mut DbConnection, reference: &str) -> Result<i64, ExportError
 
 /// The subject access export of the participant with this id (or case reference), as the API
 /// and the pages take it: found, checked and audited by [`export`].
+#[tracing::instrument(skip_all)]
 pub fn take(
     conn: &mut DbConnection,
     keys: Option<&Keyring>,
@@ -177,6 +178,7 @@ pub fn take(
 /// Everything held about `participant_id`, one key per table; sealed text opened. The export
 /// is audited as `participant.export` (the entry is written before the audit rows are read, so
 /// the export shows its own taking).
+#[tracing::instrument(skip_all)]
 pub fn export(
     conn: &mut DbConnection,
     keys: Option<&Keyring>,

@@ -376,6 +376,7 @@ pub fn preview(
 }
 
 /// Record that `who` looked at the preview, on the trail of each participant it showed.
+#[tracing::instrument(skip_all)]
 pub fn audit_preview(conn: &mut DbConnection, who: &Who, preview: &Preview) -> Result<(), DbError> {
     let shown: Vec<i64> = preview
         .participants
@@ -401,6 +402,7 @@ pub struct RunReport {
 
 /// Anonymise everyone due as of `now`. Each participant commits on its own with its audit
 /// event; the run is recorded in `retention_runs` even when it fails part way.
+#[tracing::instrument(skip_all)]
 pub fn run(
     conn: &mut DbConnection,
     keys: Option<&Keyring>,

@@ -234,6 +234,7 @@ fn record_event(
 }
 
 /// Refer a participant to a cohort (status `referred`).
+#[tracing::instrument(skip_all)]
 pub fn refer(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -313,6 +314,7 @@ pub fn refer(
 }
 
 /// Move an enrolment to another status, if the table allows it for the actor's role.
+#[tracing::instrument(skip_all)]
 pub fn transition(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -527,6 +529,7 @@ pub fn view(
 }
 
 /// Read one enrolment, audited.
+#[tracing::instrument(skip_all)]
 pub fn read(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -546,6 +549,7 @@ pub fn read(
 }
 
 /// List enrolments, auditing the read for each participant shown.
+#[tracing::instrument(skip_all)]
 pub fn read_list(
     conn: &mut DbConnection,
     actor: &Actor,

@@ -84,6 +84,7 @@ pub struct PlanPage {
 }
 
 /// Read the plan page of `participant_id`: not found for someone who may not see them.
+#[tracing::instrument(skip_all)]
 pub fn plan_page(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -197,6 +198,7 @@ pub fn find_plan(
 }
 
 /// The plan of a participant the actor may see; the read is audited.
+#[tracing::instrument(skip_all)]
 pub fn read(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -262,6 +264,7 @@ fn view(
 /// Create a plan with all pathways "not started", and (with a template) its milestones. A
 /// template's agency kinds become the responsible agency when the participant has a valid
 /// sharing basis with exactly that kind of agency (the first by name otherwise stays empty).
+#[tracing::instrument(skip_all)]
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -412,6 +415,7 @@ fn insert_milestone(
 
 /// Change the release date, type or status. Offset milestones move with the date; reminders
 /// queued for dates that no longer hold (or for a withdrawn plan) are cancelled.
+#[tracing::instrument(skip_all)]
 pub fn update(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -480,6 +484,7 @@ pub fn update(
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub fn update_pathway(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -549,6 +554,7 @@ pub fn update_pathway(
 }
 
 /// Add a milestone to a participant's plan.
+#[tracing::instrument(skip_all)]
 pub fn add_milestone(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -639,6 +645,7 @@ pub fn milestone_access(
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub fn read_milestone(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -687,6 +694,7 @@ fn milestone_view(conn: &mut DbConnection, m: Milestone) -> Result<MilestoneView
 
 /// Change a milestone. Coordinators and admins may change everything; agency users and
 /// probation officers only the status and note of milestones they own.
+#[tracing::instrument(skip_all)]
 pub fn update_milestone(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -807,6 +815,7 @@ pub struct MilestoneLine {
 
 /// The milestones `actor` may see, soonest first. Agency users: their agency's, only where a
 /// sharing basis is valid today; others: those of the participants they may see.
+#[tracing::instrument(skip_all)]
 pub fn list_milestones(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -973,6 +982,7 @@ fn template_items(
 }
 
 /// Add a template (admins).
+#[tracing::instrument(skip_all)]
 pub fn create_template(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -989,6 +999,7 @@ pub fn create_template(
 }
 
 /// Insert a template (also used by the demo and the default data).
+#[tracing::instrument(skip_all)]
 pub fn add_template(
     conn: &mut DbConnection,
     who: &Who,

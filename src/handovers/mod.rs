@@ -297,6 +297,7 @@ pub struct HandoverFilter {
 
 /// The handovers `actor` may see (coordinators: their site's; probation officers: their
 /// cases'), soonest release first.
+#[tracing::instrument(skip_all)]
 pub fn list(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -405,6 +406,7 @@ pub fn for_participant(
 }
 
 /// Open a handover: the pack as sent, what has changed since, the meeting. Audited.
+#[tracing::instrument(skip_all)]
 pub fn read(
     conn: &mut DbConnection,
     keys: Option<&Keyring>,
@@ -474,6 +476,7 @@ pub fn read(
 }
 
 /// The probation officer acknowledges the handover. Acknowledging twice is harmless.
+#[tracing::instrument(skip_all)]
 pub fn acknowledge(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -522,6 +525,7 @@ pub fn acknowledge(
 
 /// A coordinator sends the handover now (it is due and a probation officer is assigned), or
 /// before it falls due. Returns the handover's id.
+#[tracing::instrument(skip_all)]
 pub fn send_now(
     conn: &mut DbConnection,
     keys: Option<&Keyring>,
@@ -679,6 +683,7 @@ fn check_meeting(
 
 /// Record (or move) the handover meeting and invite the attendees: each gets an email with an
 /// `.ics` invitation; moving the meeting sends an updated invitation (a higher sequence).
+#[tracing::instrument(skip_all)]
 pub fn record_meeting(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -814,6 +819,7 @@ fn upcoming_releases(
 
 /// The probation officer's home: handovers awaiting acknowledgement and their cases released in
 /// the next 12 weeks (each one shown is on that person's trail).
+#[tracing::instrument(skip_all)]
 pub fn officer_home(
     conn: &mut DbConnection,
     actor: &Actor,

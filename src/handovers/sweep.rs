@@ -359,6 +359,7 @@ fn follow_release_changes(conn: &mut DbConnection, ctx: &SendContext) -> Result<
 /// Seal the pack, mark the handover sent and email the probation officer a link — all in one
 /// transaction, and only if the handover is still `due` (so it is sent once). `day` is the
 /// site's local date. Returns whether this call sent it.
+#[tracing::instrument(skip_all)]
 pub fn send(
     conn: &mut DbConnection,
     keys: &Keyring,

@@ -320,6 +320,7 @@ fn failed_emails(
 /// calendar, weeks from Monday), registers not yet taken, releases in the next 12 weeks,
 /// overdue milestones, open absence alerts and failed emails. Every case reference shown is
 /// a read on that person's trail.
+#[tracing::instrument(skip_all)]
 pub fn coordinator(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -391,6 +392,7 @@ pub struct AgencyHome {
     pub until: NaiveDate,
 }
 
+#[tracing::instrument(skip_all)]
 pub fn agency(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -441,6 +443,7 @@ pub struct AdminHome {
     pub users: Short<UserLine>,
 }
 
+#[tracing::instrument(skip_all)]
 pub fn admin(
     conn: &mut DbConnection,
     viewer: &Actor,

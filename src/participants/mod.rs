@@ -73,6 +73,7 @@ fn today() -> chrono::NaiveDate {
 }
 
 /// Search the participants `actor` may see; the search itself is audited.
+#[tracing::instrument(skip_all)]
 pub fn search(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -106,6 +107,7 @@ pub fn search(
 }
 
 /// Read one participant; audited.
+#[tracing::instrument(skip_all)]
 pub fn read(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -136,6 +138,7 @@ fn keep_actor_named(actor: &Actor, p: &mut ValidParticipant) {
 }
 
 /// Create a participant; the record and its audit row commit together.
+#[tracing::instrument(skip_all)]
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -167,6 +170,7 @@ pub fn create(
 }
 
 /// Replace a participant's details, only if it is still at `expected_version`.
+#[tracing::instrument(skip_all)]
 pub fn update(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -260,6 +264,7 @@ fn changed_fields(old: &model::ParticipantRow, new: &ValidParticipant) -> Vec<&'
 
 /// Every email about participant `id`, for someone who may see them (else not found); the read
 /// is audited on their trail.
+#[tracing::instrument(skip_all)]
 pub fn emails_about(
     conn: &mut DbConnection,
     actor: &Actor,

@@ -45,6 +45,7 @@ fn list_for(conn: &mut DbConnection, site_id: i64) -> Result<Vec<Holiday>, DbErr
 }
 
 /// Add or rename holidays at a site (admins only). Every line is checked before any is saved.
+#[tracing::instrument(skip_all)]
 pub fn save(
     conn: &mut DbConnection,
     actor: &Actor,

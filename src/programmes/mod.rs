@@ -116,6 +116,7 @@ pub fn list_programmes(conn: &mut DbConnection) -> Result<Vec<Programme>, DbErro
         .load(conn)?)
 }
 
+#[tracing::instrument(skip_all)]
 pub fn create_programme(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -160,6 +161,7 @@ pub fn create_programme(
 }
 
 /// Replace a programme's details if it is still at `expected` (its version).
+#[tracing::instrument(skip_all)]
 pub fn update_programme(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -335,6 +337,7 @@ fn cadence_times(
 }
 
 /// Create a cohort, and its whole schedule when one is given, in one step.
+#[tracing::instrument(skip_all)]
 pub fn create_cohort(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -426,6 +429,7 @@ pub fn create_cohort(
 
 /// Change a cohort's name, places, start date, status and facilitators, if it is still at
 /// `expected` (its version).
+#[tracing::instrument(skip_all)]
 pub fn update_cohort(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -503,6 +507,7 @@ pub fn update_cohort(
 }
 
 /// Add one session or a cadence of sessions to a cohort.
+#[tracing::instrument(skip_all)]
 pub fn add_sessions(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -612,6 +617,7 @@ fn reason_and_requester(
 }
 
 /// Move a session to a new local time (and room), with the reason and who asked.
+#[tracing::instrument(skip_all)]
 pub fn reschedule(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -724,6 +730,7 @@ pub fn reschedule(
 }
 
 /// Cancel a session, with the reason and who asked. It stays listed, marked cancelled.
+#[tracing::instrument(skip_all)]
 pub fn cancel(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -784,6 +791,7 @@ pub fn cancel(
 
 /// The people `actor` may refer to cohort `cohort_id` at `site_id`: open to them, at the site,
 /// not yet enrolled, by name (at most 500). Each one shown is on that person's trail.
+#[tracing::instrument(skip_all)]
 pub fn referral_candidates(
     conn: &mut DbConnection,
     actor: &Actor,

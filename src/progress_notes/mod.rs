@@ -249,6 +249,7 @@ pub fn access(
 }
 
 /// Record a note: assigned mentors and the site's coordinators.
+#[tracing::instrument(skip_all)]
 pub fn create(
     conn: &mut DbConnection,
     keys: Option<&Keyring>,
@@ -406,6 +407,7 @@ struct NoteRow {
 }
 
 /// The notes of a participant that `actor` may read, newest contact first; the read is audited.
+#[tracing::instrument(skip_all)]
 pub fn list(
     conn: &mut DbConnection,
     keys: Option<&Keyring>,
@@ -418,6 +420,7 @@ pub fn list(
 
 /// One page of the notes of a participant that `actor` may read (all of them without `page`),
 /// newest contact first, with how many there are; the read is audited.
+#[tracing::instrument(skip_all)]
 pub fn list_page(
     conn: &mut DbConnection,
     keys: Option<&Keyring>,

@@ -271,6 +271,7 @@ fn name_error() -> RuleError {
     RuleError::Invalid(e)
 }
 
+#[tracing::instrument(skip_all)]
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -285,6 +286,7 @@ pub fn create(
 }
 
 /// Insert a checked rule (also used for the defaults of a new installation).
+#[tracing::instrument(skip_all)]
 pub fn add(
     conn: &mut DbConnection,
     who: &Who,
@@ -320,6 +322,7 @@ pub fn add(
     find(conn, id)?.ok_or(RuleError::NotFound)
 }
 
+#[tracing::instrument(skip_all)]
 pub fn update(
     conn: &mut DbConnection,
     actor: &Actor,

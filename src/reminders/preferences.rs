@@ -19,6 +19,7 @@ pub fn opted_out(conn: &mut DbConnection, user: i64) -> Result<Vec<String>, DbEr
 }
 
 /// Keep only the kinds in `wanted` switched on for `user`; the rest of [`OPTIONAL_KINDS`] off.
+#[tracing::instrument(skip_all)]
 pub fn save(
     conn: &mut DbConnection,
     who: &Who,

@@ -525,6 +525,7 @@ pub fn sites_for(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<(i64, Str
 
 /// One report as CSV, its header row first. Numbers are plain (`66.7`, empty when there is no
 /// rate); the download is audited as `report.export` with the report and scope.
+#[tracing::instrument(skip_all)]
 pub fn csv(
     conn: &mut DbConnection,
     who: &crate::audit::Who,

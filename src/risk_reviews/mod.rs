@@ -94,6 +94,7 @@ fn participant(
         .ok_or(NoteError::NotFound)
 }
 
+#[tracing::instrument(skip_all)]
 pub fn create(
     conn: &mut DbConnection,
     keys: Option<&Keyring>,
@@ -233,6 +234,7 @@ struct ReviewRow {
 }
 
 /// A participant's reviews, newest first, for those who may handle them; the read is audited.
+#[tracing::instrument(skip_all)]
 pub fn list(
     conn: &mut DbConnection,
     keys: Option<&Keyring>,
@@ -245,6 +247,7 @@ pub fn list(
 
 /// One page of a participant's reviews (all of them without `page`), newest first, with how
 /// many there are, for those who may handle them; the read is audited.
+#[tracing::instrument(skip_all)]
 pub fn list_page(
     conn: &mut DbConnection,
     keys: Option<&Keyring>,

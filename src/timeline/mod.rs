@@ -117,6 +117,7 @@ fn entry((sort, when): (NaiveDateTime, String), item: TimelineItem) -> TimelineE
 
 /// The timeline of a participant `actor` can already see (the caller has read them), newest
 /// first, only items of `kind` when given.
+#[tracing::instrument(skip_all)]
 pub fn timeline(
     conn: &mut DbConnection,
     keys: Option<&Keyring>,

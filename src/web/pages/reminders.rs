@@ -229,7 +229,10 @@ fn render_prefs(actor: &Actor, off: &[String], saved: bool) -> HttpResponse {
         json!({
             "saved": saved,
             // Each language named in itself, so that a reader finds their own.
-            "languages": [{"value": "en", "name": "English"}, {"value": "ru", "name": "Русский"}],
+            "languages": crate::i18n::LANGUAGES.iter().map(|l| json!({
+                "value": l,
+                "name": crate::i18n::t(&crate::i18n::user_lang(l), &format!("language-{l}")),
+            })).collect::<Vec<_>>(),
             "kinds": OPTIONAL_KINDS.iter().map(|k| json!({
                 "value": k,
                 "key": format!("prefs-{k}"),
