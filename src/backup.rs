@@ -138,3 +138,26 @@ fn remove_if_present(path: &Path) -> Result<(), String> {
         Err(e) => Err(format!("{}: {e}", path.display())),
     }
 }
+
+/// Record on the restored database's audit trail that it was restored from `backup`.
+pub fn record_restore(
+    conn: &mut DbConnection,
+    who: &audit::Who,
+    backup: &Path,
+    checked: &Checked,
+) -> Result<(), db::DbError> {
+    audit::record(
+        conn,
+        who,
+        audit::Event {
+            action: "database.restore",
+            entity_type: "installation",
+            entity_id: None,
+            participant_id: None,
+            detail: Some(serde_json::json!({
+                "backup": backup.display().to_string(),
+                "audit_rows": checked.audit_rows,
+            })),
+        },
+    )
+}

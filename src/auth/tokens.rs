@@ -43,3 +43,28 @@ pub fn user_for(conn: &mut DbConnection, token: &str) -> Result<Option<UserId>, 
         .optional()?
         .map(UserId))
 }
+
+/// Create an API token for the active user with `email` (`onward token create`), recorded on the
+/// audit trail; `None` when no active user has that email.
+pub fn issue(
+    conn: &mut DbConnection,
+    who: &crate::audit::Who,
+    email: &str,
+) -> Result<Option<String>, DbError> {
+    let Some(user) = crate::auth::users::find_by_email(conn, email)?.filter(|u| u.active) else {
+        return Ok(None);
+    };
+    let token = create(conn, UserId(user.id))?;
+    crate::audit::record(
+        conn,
+        who,
+        crate::audit::Event {
+            action: "token.create",
+            entity_type: "user",
+            entity_id: Some(user.email.clone()),
+            participant_id: None,
+            detail: None,
+        },
+    )?;
+    Ok(Some(token))
+}

@@ -219,6 +219,27 @@ pub fn set_language(
     Ok(())
 }
 
+/// Add a user (`onward user add`) and record it on the audit trail.
+pub fn create(
+    conn: &mut DbConnection,
+    who: &crate::audit::Who,
+    new: &NewUser,
+) -> Result<UserId, UserError> {
+    let id = add(conn, new)?;
+    crate::audit::record(
+        conn,
+        who,
+        crate::audit::Event {
+            action: "user.create",
+            entity_type: "user",
+            entity_id: Some(new.email.as_str().to_string()),
+            participant_id: None,
+            detail: Some(serde_json::json!({ "role": new.role.as_str() })),
+        },
+    )?;
+    Ok(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::EmailAddress;

@@ -747,3 +747,21 @@ fn reseal(
         done += batch.len();
     }
 }
+
+/// [`rotate`] (`onward keys rotate`), recorded on the audit trail.
+pub fn rotate_keys(conn: &mut DbConnection, who: &Who, keys: &Keyring) -> Result<usize, String> {
+    let n = rotate(conn, keys)?;
+    audit::record(
+        conn,
+        who,
+        Event {
+            action: "keys.rotate",
+            entity_type: "installation",
+            entity_id: Some(keys.current.id().to_string()),
+            participant_id: None,
+            detail: Some(serde_json::json!({ "resealed": n })),
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(n)
+}

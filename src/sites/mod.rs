@@ -66,3 +66,26 @@ pub fn add(
         .map_err(DbError::from)?;
     Ok(SiteId(id))
 }
+
+/// Add a site (`onward site add`) and record it on the audit trail.
+pub fn create(
+    conn: &mut DbConnection,
+    who: &crate::audit::Who,
+    code: &str,
+    name: &str,
+    time_zone: &str,
+) -> Result<SiteId, SiteError> {
+    let id = add(conn, code, name, time_zone)?;
+    crate::audit::record(
+        conn,
+        who,
+        crate::audit::Event {
+            action: "site.create",
+            entity_type: "site",
+            entity_id: Some(id.0.to_string()),
+            participant_id: None,
+            detail: Some(serde_json::json!({ "code": code.trim().to_ascii_uppercase() })),
+        },
+    )?;
+    Ok(id)
+}
