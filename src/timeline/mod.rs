@@ -127,143 +127,27 @@ pub fn timeline(
     kind: Option<&str>,
 ) -> Result<Vec<TimelineEntry>, Problem> {
     let wants = |k: &str| kind.is_none_or(|w| w == k);
-    let zone = subject.time_zone;
-    let pid = subject.id;
     let mut out = Vec::new();
     if wants("enrolment") || wants("attendance") {
-        let enrolments = crate::enrolments::list(conn, actor, None, Some(pid))?;
+        let enrolments = crate::enrolments::list(conn, actor, None, Some(subject.id))?;
         if wants("enrolment") {
-            for e in &enrolments {
-                for h in &e.history {
-                    out.push(entry(
-                        instant(h.at, zone),
-                        TimelineItem::Enrolment {
-                            cohort_id: e.cohort_id,
-                            cohort_name: e.cohort_name.clone(),
-                            status: h.to_status.clone(),
-                            reason: h.reason.clone(),
-                            actor: h.actor.clone(),
-                        },
-                    ));
-                }
-            }
+            out.extend(enrolment_moves(&enrolments, subject.time_zone));
         }
         if wants("attendance") {
-            // Marks of the cohorts whose enrolments `actor` sees.
-            let cohort_ids: Vec<i64> = enrolments.iter().map(|e| e.cohort_id).collect();
-            let marks: Vec<(i64, i64, String, NaiveDateTime, String)> = attendance::table
-                .inner_join(cohort_sessions::table.inner_join(cohorts::table))
-                .filter(attendance::participant_id.eq(pid))
-                .filter(cohorts::id.eq_any(cohort_ids))
-                .select((
-                    cohort_sessions::id,
-                    cohorts::id,
-                    cohorts::name,
-                    cohort_sessions::starts_at,
-                    attendance::mark,
-                ))
-                .load(conn)
-                .map_err(crate::db::DbError::from)?;
-            for (session_id, cohort_id, cohort_name, starts_at, mark) in marks {
-                out.push(entry(
-                    instant(starts_at.and_utc(), zone),
-                    TimelineItem::Attendance {
-                        cohort_id,
-                        cohort_name,
-                        session_id,
-                        mark,
-                    },
-                ));
-            }
+            out.extend(attendance_marks(conn, &enrolments, subject)?);
         }
     }
     if wants("note") {
-        // Only the notes this viewer may read, as the notes page shows them (need-to-know:
-        // not even their dates for others), opened and audited by the notes area itself.
-        use crate::progress_notes::Readable;
-        let readable =
-            crate::progress_notes::readable(actor, subject.site_id, subject.probation_officer);
-        if let Some(readable) = readable {
-            let mut q = progress_notes::table
-                .filter(progress_notes::participant_id.eq(pid))
-                .into_boxed::<crate::db::MultiBackend>();
-            q = match readable {
-                Readable::All => q,
-                Readable::OwnOnly => q.filter(progress_notes::author_id.eq(actor.id.0)),
-                Readable::SharedOnly => q.filter(progress_notes::tell_probation.eq(true)),
-            };
-            let all: Vec<(i64, NaiveDate, String)> = q
-                .select((
-                    progress_notes::id,
-                    progress_notes::contact_date,
-                    progress_notes::contact_type,
-                ))
-                .load(conn)
-                .map_err(crate::db::DbError::from)?;
-            let opened = match keys {
-                Some(keys) if !all.is_empty() => {
-                    crate::progress_notes::list(conn, Some(keys), actor, who, pid)?
-                }
-                _ => Vec::new(),
-            };
-            for (id, date, contact_type) in all {
-                let note = opened.iter().find(|n| n.id == id);
-                out.push(entry(
-                    day(date),
-                    TimelineItem::Note {
-                        contact_type,
-                        author: note.map(|n| n.author_name.clone()),
-                        narrative: note.map(|n| n.narrative.clone()),
-                    },
-                ));
-            }
-        }
+        out.extend(notes(conn, keys, actor, who, subject)?);
     }
     if wants("milestone") {
-        match crate::exit_plans::read(conn, actor, who, pid) {
-            Ok(plan) => {
-                for m in plan.milestones {
-                    let m = m.milestone;
-                    out.push(entry(
-                        day(m.due_on),
-                        TimelineItem::Milestone {
-                            id: m.id,
-                            title: m.title,
-                            status: m.status,
-                        },
-                    ));
-                }
-            }
-            Err(crate::exit_plans::PlanError::NotFound) => {}
-            Err(e) => return Err(e.into()),
-        }
+        out.extend(milestones(conn, actor, who, subject.id)?);
     }
     if wants("email") {
-        for n in crate::outbox::for_participant(conn, pid)? {
-            out.push(entry(
-                instant(n.created_at.and_utc(), zone),
-                TimelineItem::Email {
-                    id: n.id,
-                    to_address: n.to_address,
-                    subject: n.subject,
-                    status: n.status,
-                },
-            ));
-        }
+        out.extend(emails(conn, subject)?);
     }
     if wants("handover") {
-        match crate::handovers::for_participant(conn, actor, pid) {
-            Ok(Some(h)) => out.push(entry(
-                day(h.due_on),
-                TimelineItem::Handover {
-                    id: h.id,
-                    status: h.status,
-                    release_date: h.release_date,
-                },
-            )),
-            Ok(None) | Err(crate::handovers::HandoverError::NotFound) => {}
-            Err(e) => return Err(e.into()),
-        }
+        out.extend(handover(conn, actor, subject.id)?);
     }
     // Newest first; within a moment, the order the kinds are listed in.
     out.sort_by(|a, b| {
@@ -273,4 +157,183 @@ pub fn timeline(
         })
     });
     Ok(out)
+}
+
+/// Each move of each enrolment `actor` sees.
+fn enrolment_moves(
+    enrolments: &[crate::enrolments::EnrolmentView],
+    zone: &str,
+) -> Vec<TimelineEntry> {
+    let mut out = Vec::new();
+    for e in enrolments {
+        for h in &e.history {
+            out.push(entry(
+                instant(h.at, zone),
+                TimelineItem::Enrolment {
+                    cohort_id: e.cohort_id,
+                    cohort_name: e.cohort_name.clone(),
+                    status: h.to_status.clone(),
+                    reason: h.reason.clone(),
+                    actor: h.actor.clone(),
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// The marks of the cohorts whose enrolments `actor` sees.
+fn attendance_marks(
+    conn: &mut DbConnection,
+    enrolments: &[crate::enrolments::EnrolmentView],
+    subject: &Subject<'_>,
+) -> Result<Vec<TimelineEntry>, Problem> {
+    let cohort_ids: Vec<i64> = enrolments.iter().map(|e| e.cohort_id).collect();
+    let marks: Vec<(i64, i64, String, NaiveDateTime, String)> = attendance::table
+        .inner_join(cohort_sessions::table.inner_join(cohorts::table))
+        .filter(attendance::participant_id.eq(subject.id))
+        .filter(cohorts::id.eq_any(cohort_ids))
+        .select((
+            cohort_sessions::id,
+            cohorts::id,
+            cohorts::name,
+            cohort_sessions::starts_at,
+            attendance::mark,
+        ))
+        .load(conn)
+        .map_err(crate::db::DbError::from)?;
+    Ok(marks
+        .into_iter()
+        .map(|(session_id, cohort_id, cohort_name, starts_at, mark)| {
+            entry(
+                instant(starts_at.and_utc(), subject.time_zone),
+                TimelineItem::Attendance {
+                    cohort_id,
+                    cohort_name,
+                    session_id,
+                    mark,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Only the notes this viewer may read, as the notes page shows them (need-to-know: not even
+/// their dates for others), opened and audited by the notes area itself.
+fn notes(
+    conn: &mut DbConnection,
+    keys: Option<&Keyring>,
+    actor: &Actor,
+    who: &Who,
+    subject: &Subject<'_>,
+) -> Result<Vec<TimelineEntry>, Problem> {
+    use crate::progress_notes::Readable;
+    let pid = subject.id;
+    let Some(readable) =
+        crate::progress_notes::readable(actor, subject.site_id, subject.probation_officer)
+    else {
+        return Ok(Vec::new());
+    };
+    let mut q = progress_notes::table
+        .filter(progress_notes::participant_id.eq(pid))
+        .into_boxed::<crate::db::MultiBackend>();
+    q = match readable {
+        Readable::All => q,
+        Readable::OwnOnly => q.filter(progress_notes::author_id.eq(actor.id.0)),
+        Readable::SharedOnly => q.filter(progress_notes::tell_probation.eq(true)),
+    };
+    let all: Vec<(i64, NaiveDate, String)> = q
+        .select((
+            progress_notes::id,
+            progress_notes::contact_date,
+            progress_notes::contact_type,
+        ))
+        .load(conn)
+        .map_err(crate::db::DbError::from)?;
+    let opened = match keys {
+        Some(keys) if !all.is_empty() => {
+            crate::progress_notes::list(conn, Some(keys), actor, who, pid)?
+        }
+        _ => Vec::new(),
+    };
+    Ok(all
+        .into_iter()
+        .map(|(id, date, contact_type)| {
+            let note = opened.iter().find(|n| n.id == id);
+            entry(
+                day(date),
+                TimelineItem::Note {
+                    contact_type,
+                    author: note.map(|n| n.author_name.clone()),
+                    narrative: note.map(|n| n.narrative.clone()),
+                },
+            )
+        })
+        .collect())
+}
+
+/// The exit plan's milestones, through the plan's own read (and its access rule and audit).
+fn milestones(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    who: &Who,
+    pid: i64,
+) -> Result<Vec<TimelineEntry>, Problem> {
+    match crate::exit_plans::read(conn, actor, who, pid) {
+        Ok(plan) => Ok(plan
+            .milestones
+            .into_iter()
+            .map(|m| {
+                let m = m.milestone;
+                entry(
+                    day(m.due_on),
+                    TimelineItem::Milestone {
+                        id: m.id,
+                        title: m.title,
+                        status: m.status,
+                    },
+                )
+            })
+            .collect()),
+        Err(crate::exit_plans::PlanError::NotFound) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Every email about the participant.
+fn emails(conn: &mut DbConnection, subject: &Subject<'_>) -> Result<Vec<TimelineEntry>, Problem> {
+    Ok(crate::outbox::for_participant(conn, subject.id)?
+        .into_iter()
+        .map(|n| {
+            entry(
+                instant(n.created_at.and_utc(), subject.time_zone),
+                TimelineItem::Email {
+                    id: n.id,
+                    to_address: n.to_address,
+                    subject: n.subject,
+                    status: n.status,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The handover, for those who take part in it.
+fn handover(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    pid: i64,
+) -> Result<Vec<TimelineEntry>, Problem> {
+    match crate::handovers::for_participant(conn, actor, pid) {
+        Ok(Some(h)) => Ok(vec![entry(
+            day(h.due_on),
+            TimelineItem::Handover {
+                id: h.id,
+                status: h.status,
+                release_date: h.release_date,
+            },
+        )]),
+        Ok(None) | Err(crate::handovers::HandoverError::NotFound) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
 }
