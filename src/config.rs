@@ -98,32 +98,8 @@ impl Config {
             &get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
         )?;
         let bind = get("ONWARD_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
-        let public_url = match get("ONWARD_PUBLIC_URL") {
-            Some(u) => Url::parse(&u).map_err(|e| ConfigError::Invalid {
-                name: "ONWARD_PUBLIC_URL",
-                reason: e.to_string(),
-            })?,
-            None => Url::parse(&format!("http://{bind}/")).map_err(|e| ConfigError::Invalid {
-                name: "ONWARD_BIND",
-                reason: e.to_string(),
-            })?,
-        };
-        // Links are joined onto it: without a trailing slash its last segment would be lost.
-        let mut public_url = public_url;
-        if !public_url.path().ends_with('/') {
-            let path = format!("{}/", public_url.path());
-            public_url.set_path(&path);
-        }
-        let log_format = match get("ONWARD_LOG_FORMAT").as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "ONWARD_LOG_FORMAT",
-                    reason: format!("'{other}' is neither text nor json"),
-                })
-            }
-        };
+        let public_url = public_url(get("ONWARD_PUBLIC_URL"), &bind)?;
+        let log_format = log_format(get("ONWARD_LOG_FORMAT").as_deref())?;
         let pool_size = parse_number(&get, "ONWARD_DB_POOL_SIZE", 10)?;
         let session_hours = parse_number(&get, "ONWARD_SESSION_HOURS", 12)?;
         let retention_days = parse_number(&get, "ONWARD_RETENTION_DAYS", 2190)?;
@@ -135,23 +111,7 @@ impl Config {
                 reason: format!("'{zone}' is not an IANA time zone such as Asia/Bishkek"),
             })?;
         let invalid = |name: &'static str, reason: String| ConfigError::Invalid { name, reason };
-        let mail_from = get("ONWARD_MAIL_FROM").unwrap_or_else(|| {
-            format!(
-                "Onward <onward@{}>",
-                public_url
-                    .host_str()
-                    .filter(|h| h.contains('.'))
-                    .unwrap_or("onward.localhost")
-            )
-        });
-        let smtp_url = get("ONWARD_SMTP_URL");
-        // Check both now, so that a typo stops start-up instead of the first email.
-        crate::mail::Mailer::new(smtp_url.as_deref(), &mail_from, "data/outbox".into()).map_err(
-            |e| match e {
-                crate::mail::MailConfigError::From(r) => invalid("ONWARD_MAIL_FROM", r),
-                crate::mail::MailConfigError::SmtpUrl(r) => invalid("ONWARD_SMTP_URL", r),
-            },
-        )?;
+        let (mail_from, smtp_url) = mail(&get, &public_url)?;
         let morning_raw = get("ONWARD_LOCAL_MORNING").unwrap_or_else(|| "08:00".into());
         let local_morning = parse_morning(&morning_raw).ok_or_else(|| {
             invalid(
@@ -167,21 +127,7 @@ impl Config {
                 std::process::id()
             )
         });
-        let data_keys = match get("ONWARD_DATA_KEY") {
-            None => None,
-            Some(raw) => {
-                let current = crate::crypto::DataKey::parse(&raw)
-                    .map_err(|e| invalid("ONWARD_DATA_KEY", e.to_string()))?;
-                let previous = get("ONWARD_DATA_KEY_PREVIOUS")
-                    .unwrap_or_default()
-                    .split(',')
-                    .filter(|k| !k.trim().is_empty())
-                    .map(crate::crypto::DataKey::parse)
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| invalid("ONWARD_DATA_KEY_PREVIOUS", e.to_string()))?;
-                Some(crate::crypto::Keyring { current, previous })
-            }
-        };
+        let data_keys = data_keys(&get)?;
         let handover = crate::handovers::HandoverSettings {
             days_before: parse_number(&get, "ONWARD_HANDOVER_DAYS", 84)?,
             escalate_after: parse_number(&get, "ONWARD_HANDOVER_ESCALATE_DAYS", 7)?,
@@ -216,6 +162,84 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.public_url.scheme() == "https"
     }
+}
+
+/// `ONWARD_PUBLIC_URL`, else `http://` and the bound address; always ending in `/`, since links
+/// are joined onto it and without a trailing slash its last segment would be lost.
+fn public_url(raw: Option<String>, bind: &str) -> Result<Url, ConfigError> {
+    let mut public_url = match raw {
+        Some(u) => Url::parse(&u).map_err(|e| ConfigError::Invalid {
+            name: "ONWARD_PUBLIC_URL",
+            reason: e.to_string(),
+        })?,
+        None => Url::parse(&format!("http://{bind}/")).map_err(|e| ConfigError::Invalid {
+            name: "ONWARD_BIND",
+            reason: e.to_string(),
+        })?,
+    };
+    if !public_url.path().ends_with('/') {
+        let path = format!("{}/", public_url.path());
+        public_url.set_path(&path);
+    }
+    Ok(public_url)
+}
+
+/// `ONWARD_LOG_FORMAT`: `text` (the default) or `json`.
+fn log_format(raw: Option<&str>) -> Result<LogFormat, ConfigError> {
+    match raw {
+        None | Some("text") => Ok(LogFormat::Text),
+        Some("json") => Ok(LogFormat::Json),
+        Some(other) => Err(ConfigError::Invalid {
+            name: "ONWARD_LOG_FORMAT",
+            reason: format!("'{other}' is neither text nor json"),
+        }),
+    }
+}
+
+/// `ONWARD_MAIL_FROM` (by default `onward@` the public host) and `ONWARD_SMTP_URL`, both checked
+/// now, so that a typo stops start-up instead of the first email.
+fn mail(
+    get: &impl Fn(&str) -> Option<String>,
+    public_url: &Url,
+) -> Result<(String, Option<String>), ConfigError> {
+    let invalid = |name: &'static str, reason: String| ConfigError::Invalid { name, reason };
+    let mail_from = get("ONWARD_MAIL_FROM").unwrap_or_else(|| {
+        format!(
+            "Onward <onward@{}>",
+            public_url
+                .host_str()
+                .filter(|h| h.contains('.'))
+                .unwrap_or("onward.localhost")
+        )
+    });
+    let smtp_url = get("ONWARD_SMTP_URL");
+    crate::mail::Mailer::new(smtp_url.as_deref(), &mail_from, "data/outbox".into()).map_err(
+        |e| match e {
+            crate::mail::MailConfigError::From(r) => invalid("ONWARD_MAIL_FROM", r),
+            crate::mail::MailConfigError::SmtpUrl(r) => invalid("ONWARD_SMTP_URL", r),
+        },
+    )?;
+    Ok((mail_from, smtp_url))
+}
+
+/// `ONWARD_DATA_KEY` and, during a rotation, `ONWARD_DATA_KEY_PREVIOUS` (comma-separated).
+fn data_keys(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<crate::crypto::Keyring>, ConfigError> {
+    let invalid = |name: &'static str, reason: String| ConfigError::Invalid { name, reason };
+    let Some(raw) = get("ONWARD_DATA_KEY") else {
+        return Ok(None);
+    };
+    let current = crate::crypto::DataKey::parse(&raw)
+        .map_err(|e| invalid("ONWARD_DATA_KEY", e.to_string()))?;
+    let previous = get("ONWARD_DATA_KEY_PREVIOUS")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|k| !k.trim().is_empty())
+        .map(crate::crypto::DataKey::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid("ONWARD_DATA_KEY_PREVIOUS", e.to_string()))?;
+    Ok(Some(crate::crypto::Keyring { current, previous }))
 }
 
 /// The prefix of each job's schedule variable (`ONWARD_CRON_REMINDER_SWEEP`).
